@@ -1,0 +1,457 @@
+//! The listing: one treatment location, merged from every source that knows it.
+//!
+//! The JSON form of a listing (the shape of `../shared/API.md`, used both by the JSON Lines that
+//! `iop ingest` writes and by the API's results) is defined here and only here: [`Listing`]
+//! serialises through [`ListingWire`], which flattens [`Attr::Unknown`] into the `unknown` list.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::schedule::Schedule;
+use crate::vocabulary::Group;
+
+/// What the sources say about one attribute group.
+///
+/// `Unknown` means no source says anything about the group; `Known(set)` means at least one
+/// source describes it, and `set` is what they list. An empty known set is a real "no".
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Attr {
+    /// No source says anything about this group.
+    #[default]
+    Unknown,
+    /// The sources describe this group; these are the values they list.
+    Known(BTreeSet<String>),
+}
+
+impl Attr {
+    /// A known group with these values.
+    pub fn known<I, S>(values: I) -> Attr
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Attr::Known(values.into_iter().map(Into::into).collect())
+    }
+
+    /// Whether any source describes the group.
+    pub fn is_known(&self) -> bool {
+        matches!(self, Attr::Known(_))
+    }
+
+    /// The values listed (empty when unknown).
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        let set: Option<&BTreeSet<String>> = match self {
+            Attr::Unknown => None,
+            Attr::Known(set) => Some(set),
+        };
+        set.into_iter().flatten().map(String::as_str)
+    }
+
+    /// Whether `value` is listed.
+    pub fn contains(&self, value: &str) -> bool {
+        match self {
+            Attr::Unknown => false,
+            Attr::Known(set) => set.contains(value),
+        }
+    }
+
+    /// Adds a value, making the group known.
+    pub fn insert(&mut self, value: impl Into<String>) {
+        match self {
+            Attr::Unknown => *self = Attr::Known(BTreeSet::from([value.into()])),
+            Attr::Known(set) => {
+                set.insert(value.into());
+            }
+        }
+    }
+
+    /// Marks the group as described by a source even if it lists nothing.
+    pub fn mark_known(&mut self) {
+        if let Attr::Unknown = self {
+            *self = Attr::Known(BTreeSet::new());
+        }
+    }
+
+    /// The union of what two sources know: known if either knows.
+    pub fn merge(&mut self, other: &Attr) {
+        if let Attr::Known(values) = other {
+            self.mark_known();
+            for v in values {
+                self.insert(v.clone());
+            }
+        }
+    }
+}
+
+/// A postal address. `zip` is always five digits when present.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Address {
+    /// Street line.
+    pub street: Option<String>,
+    /// Second street line (suite, building).
+    pub street2: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Two-letter USPS state or territory code.
+    pub state: Option<String>,
+    /// Five-digit ZIP code.
+    pub zip: Option<String>,
+}
+
+/// A point on the earth, WGS84 degrees.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    /// Latitude, degrees north.
+    pub lat: f64,
+    /// Longitude, degrees east.
+    pub lon: f64,
+    /// True when the point is a ZIP or city centroid rather than the facility's own position.
+    #[serde(default)]
+    pub approximate: bool,
+}
+
+/// Phone numbers in E.164 form (`+14349798871`).
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Phones {
+    /// The main number.
+    pub main: Option<String>,
+    /// The intake or admissions line.
+    pub intake: Option<String>,
+    /// A hotline or crisis line.
+    pub hotline: Option<String>,
+}
+
+/// Where a listing's facts came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRef {
+    /// The source's short name (`samhsa-findtreatment`, `ca-dhcs`, ...).
+    pub name: String,
+    /// The record's id in that source.
+    pub record_id: String,
+    /// The date the source was retrieved or published (`YYYY-MM-DD`).
+    pub retrieved: Option<String>,
+    /// The source's license and attribution.
+    pub license: Option<String>,
+}
+
+/// One treatment location.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(into = "ListingWire", from = "ListingWire")]
+pub struct Listing {
+    /// Stable id: the same listing keeps it across rebuilds (see [`crate::id`]).
+    pub id: String,
+    /// The facility's name.
+    pub name: String,
+    /// A program name or "doing business as" name.
+    pub alt_name: Option<String>,
+    /// Free text from the sources.
+    pub description: Option<String>,
+    /// Postal address.
+    pub address: Address,
+    /// Where it is, if known.
+    pub location: Option<Location>,
+    /// Phone numbers.
+    pub phones: Phones,
+    /// Web site URL.
+    pub website: Option<String>,
+    /// Levels of care (`iop`, `op`, ...).
+    pub levels: Attr,
+    /// Therapies and services (`cbt`, `mi`, ...).
+    pub modalities: Attr,
+    /// Medications for addiction treatment.
+    pub medications: Attr,
+    /// When and how the program meets.
+    pub schedule: Schedule,
+    /// Accepted payments.
+    pub payments: Attr,
+    /// Populations served.
+    pub populations: Attr,
+    /// Languages (ISO 639 codes, `asl`).
+    pub languages: Attr,
+    /// States whose residents the listing serves virtually, whatever the distance.
+    pub virtual_states: BTreeSet<String>,
+    /// Raw service names from the sources, kept for text search and display.
+    pub services: Vec<String>,
+    /// Every source that contributed, with its record id and license.
+    pub sources: Vec<SourceRef>,
+    /// The most recent date a source or a person confirmed the listing (`YYYY-MM-DD`).
+    pub last_verified: Option<String>,
+    /// True when a source that used to list this facility no longer does.
+    pub stale: bool,
+    /// Whether the program accepts new clients, where a curated sheet says so.
+    pub accepting_new_clients: Option<bool>,
+}
+
+impl Listing {
+    /// The attribute of a list-valued group; `None` for [`Group::Schedule`].
+    pub fn attr(&self, group: Group) -> Option<&Attr> {
+        match group {
+            Group::Level => Some(&self.levels),
+            Group::Modality => Some(&self.modalities),
+            Group::Medication => Some(&self.medications),
+            Group::Payment => Some(&self.payments),
+            Group::Population => Some(&self.populations),
+            Group::Language => Some(&self.languages),
+            Group::Schedule => None,
+        }
+    }
+
+    /// Mutable access to a list-valued group; `None` for [`Group::Schedule`].
+    pub fn attr_mut(&mut self, group: Group) -> Option<&mut Attr> {
+        match group {
+            Group::Level => Some(&mut self.levels),
+            Group::Modality => Some(&mut self.modalities),
+            Group::Medication => Some(&mut self.medications),
+            Group::Payment => Some(&mut self.payments),
+            Group::Population => Some(&mut self.populations),
+            Group::Language => Some(&mut self.languages),
+            Group::Schedule => None,
+        }
+    }
+
+    /// Whether `value` of `group` is known to be true, known to be false, or unknown.
+    pub fn has(&self, group: Group, value: &str) -> Tri {
+        match self.attr(group) {
+            Some(Attr::Unknown) => Tri::Unknown,
+            Some(attr) => Tri::from(attr.contains(value)),
+            None => self.schedule.facet(value),
+        }
+    }
+
+    /// How this listing answers a filter on `group` with the OR of `values`.
+    ///
+    /// `Yes` with the values that hold if any holds; otherwise `Unknown` if any is unknown;
+    /// otherwise `No`. This is the one definition of filter semantics: the index implements it
+    /// and the tests check the index against it.
+    pub fn filter_match(&self, group: Group, values: &[String]) -> FilterMatch {
+        let mut hits = Vec::new();
+        let mut unknown = false;
+        for v in values {
+            match self.has(group, v) {
+                Tri::Yes => hits.push(v.clone()),
+                Tri::Unknown => unknown = true,
+                Tri::No => {}
+            }
+        }
+        if !hits.is_empty() {
+            FilterMatch::Yes(hits)
+        } else if unknown {
+            FilterMatch::Unknown
+        } else {
+            FilterMatch::No
+        }
+    }
+
+    /// Whether nothing is known about the group (for schedule: none of its facets is known).
+    pub fn is_unknown(&self, group: Group) -> bool {
+        match self.attr(group) {
+            Some(attr) => !attr.is_known(),
+            None => self.schedule.is_unknown(),
+        }
+    }
+
+    /// The groups the sources say nothing about, in vocabulary order.
+    pub fn unknown_groups(&self) -> Vec<Group> {
+        Group::ALL.into_iter().filter(|g| self.is_unknown(*g)).collect()
+    }
+
+    /// Whether the listing offers virtual care and names states it serves.
+    pub fn serves_virtually(&self, state: &str) -> bool {
+        self.schedule.facet("virtual") == Tri::Yes && self.virtual_states.contains(state)
+    }
+}
+
+/// A three-valued answer: unknown is not no.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tri {
+    /// Known to hold.
+    Yes,
+    /// Known not to hold.
+    No,
+    /// Nobody says.
+    Unknown,
+}
+
+impl From<bool> for Tri {
+    fn from(b: bool) -> Tri {
+        if b { Tri::Yes } else { Tri::No }
+    }
+}
+
+/// How a listing answers one filter group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FilterMatch {
+    /// These of the requested values hold.
+    Yes(Vec<String>),
+    /// None holds for sure, but the listing's record does not say for some.
+    Unknown,
+    /// None holds.
+    No,
+}
+
+/// The JSON shape of a listing (API.md). Groups that are unknown appear as empty lists and are
+/// named in `unknown`; reading back, a group named in `unknown` becomes [`Attr::Unknown`].
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ListingWire {
+    id: String,
+    name: String,
+    #[serde(default)]
+    alt_name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    address: Address,
+    #[serde(default)]
+    location: Option<Location>,
+    #[serde(default)]
+    phones: Phones,
+    #[serde(default)]
+    website: Option<String>,
+    #[serde(default)]
+    levels: Vec<String>,
+    /// ASAM levels matching `levels`, same order (output only; ignored on input).
+    #[serde(default, skip_deserializing)]
+    asam_levels: Vec<String>,
+    #[serde(default)]
+    modalities: Vec<String>,
+    #[serde(default)]
+    medications: Vec<String>,
+    #[serde(default)]
+    schedule: Schedule,
+    #[serde(default)]
+    payments: Vec<String>,
+    #[serde(default)]
+    populations: Vec<String>,
+    #[serde(default)]
+    languages: Vec<String>,
+    #[serde(default)]
+    virtual_states: Vec<String>,
+    #[serde(default)]
+    services: Vec<String>,
+    #[serde(default)]
+    unknown: Vec<Group>,
+    #[serde(default)]
+    sources: Vec<SourceRef>,
+    #[serde(default)]
+    last_verified: Option<String>,
+    #[serde(default)]
+    stale: bool,
+    #[serde(default)]
+    accepting_new_clients: Option<bool>,
+}
+
+impl From<Listing> for ListingWire {
+    fn from(l: Listing) -> ListingWire {
+        let unknown = l.unknown_groups();
+        let list = |a: &Attr| a.values().map(str::to_owned).collect::<Vec<_>>();
+        let vocab = crate::vocabulary::Vocabulary::get();
+        let asam_levels = l
+            .levels
+            .values()
+            .map(|v| vocab.asam_level(v).unwrap_or_default().to_owned())
+            .collect();
+        ListingWire {
+            levels: list(&l.levels),
+            asam_levels,
+            modalities: list(&l.modalities),
+            medications: list(&l.medications),
+            payments: list(&l.payments),
+            populations: list(&l.populations),
+            languages: list(&l.languages),
+            virtual_states: l.virtual_states.into_iter().collect(),
+            unknown,
+            id: l.id,
+            name: l.name,
+            alt_name: l.alt_name,
+            description: l.description,
+            address: l.address,
+            location: l.location,
+            phones: l.phones,
+            website: l.website,
+            schedule: l.schedule,
+            services: l.services,
+            sources: l.sources,
+            last_verified: l.last_verified,
+            stale: l.stale,
+            accepting_new_clients: l.accepting_new_clients,
+        }
+    }
+}
+
+impl From<ListingWire> for Listing {
+    fn from(w: ListingWire) -> Listing {
+        let unknown: BTreeSet<Group> = w.unknown.iter().copied().collect();
+        let attr = |g: Group, values: Vec<String>| {
+            if unknown.contains(&g) && values.is_empty() {
+                Attr::Unknown
+            } else {
+                Attr::Known(values.into_iter().collect())
+            }
+        };
+        Listing {
+            levels: attr(Group::Level, w.levels),
+            modalities: attr(Group::Modality, w.modalities),
+            medications: attr(Group::Medication, w.medications),
+            payments: attr(Group::Payment, w.payments),
+            populations: attr(Group::Population, w.populations),
+            languages: attr(Group::Language, w.languages),
+            id: w.id,
+            name: w.name,
+            alt_name: w.alt_name,
+            description: w.description,
+            address: w.address,
+            location: w.location,
+            phones: w.phones,
+            website: w.website,
+            schedule: w.schedule,
+            virtual_states: w.virtual_states.into_iter().collect(),
+            services: w.services,
+            sources: w.sources,
+            last_verified: w.last_verified,
+            stale: w.stale,
+            accepting_new_clients: w.accepting_new_clients,
+        }
+    }
+}
+
+/// Per-group filter values, as in a search request (`level=iop,op&payment=medicaid`).
+pub type Filters = BTreeMap<Group, Vec<String>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Listing {
+        Listing {
+            id: "x1".into(),
+            name: "Region Ten".into(),
+            levels: Attr::known(["iop", "op"]),
+            payments: Attr::known(Vec::<String>::new()),
+            ..Listing::default()
+        }
+    }
+
+    #[test]
+    fn unknown_survives_a_json_round_trip() {
+        let l = sample();
+        let json = serde_json::to_value(&l).unwrap();
+        assert_eq!(json["unknown"], serde_json::json!(["modality", "medication", "schedule", "population", "language"]));
+        assert_eq!(json["asam_levels"], serde_json::json!(["2.1", "1"]));
+        let back: Listing = serde_json::from_value(json).unwrap();
+        assert_eq!(back, l);
+        assert_eq!(back.payments, Attr::Known(BTreeSet::new()), "a known 'none' stays known");
+        assert_eq!(back.modalities, Attr::Unknown);
+    }
+
+    #[test]
+    fn filter_match_is_three_valued() {
+        let l = sample();
+        let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(l.filter_match(Group::Level, &v(&["iop", "php"])), FilterMatch::Yes(v(&["iop"])));
+        assert_eq!(l.filter_match(Group::Level, &v(&["php"])), FilterMatch::No);
+        assert_eq!(l.filter_match(Group::Modality, &v(&["cbt"])), FilterMatch::Unknown);
+        assert_eq!(l.filter_match(Group::Payment, &v(&["medicaid"])), FilterMatch::No);
+        assert_eq!(l.filter_match(Group::Schedule, &v(&["evening"])), FilterMatch::Unknown);
+    }
+}

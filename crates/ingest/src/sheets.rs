@@ -1,0 +1,1 @@
+//! Curated program sheets (see the hsds/schedules work).
