@@ -13,19 +13,24 @@ use crate::vocabulary::Group;
 
 /// What the sources say about one attribute group.
 ///
-/// `Unknown` means no source says anything about the group; `Known(set)` means at least one
-/// source describes it, and `set` is what they list. An empty known set is a real "no".
+/// `Unknown` means no source says anything about the group. `Known(set)` means a source
+/// describes the group completely, and `set` is what it lists: an empty known set is a real "no",
+/// and a value not in the set is a "no". `Partial(set)` means the sources name these values but
+/// do not describe the whole group (an OTP directory says "opioid treatment program" but not
+/// whether there is also an IOP): values not in the set are unknown, not "no".
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum Attr {
     /// No source says anything about this group.
     #[default]
     Unknown,
+    /// These values hold; whether others do is unknown.
+    Partial(BTreeSet<String>),
     /// The sources describe this group; these are the values they list.
     Known(BTreeSet<String>),
 }
 
 impl Attr {
-    /// A known group with these values.
+    /// A known (complete) group with these values.
     pub fn known<I, S>(values: I) -> Attr
     where
         I: IntoIterator<Item = S>,
@@ -34,51 +39,91 @@ impl Attr {
         Attr::Known(values.into_iter().map(Into::into).collect())
     }
 
-    /// Whether any source describes the group.
+    /// A partially known group: these values hold, others are unknown.
+    pub fn partial<I, S>(values: I) -> Attr
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let set: BTreeSet<String> = values.into_iter().map(Into::into).collect();
+        if set.is_empty() { Attr::Unknown } else { Attr::Partial(set) }
+    }
+
+    /// Whether the sources describe the group completely.
     pub fn is_known(&self) -> bool {
         matches!(self, Attr::Known(_))
+    }
+
+    /// Whether nothing at all is known about the group.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Attr::Unknown)
     }
 
     /// The values listed (empty when unknown).
     pub fn values(&self) -> impl Iterator<Item = &str> {
         let set: Option<&BTreeSet<String>> = match self {
             Attr::Unknown => None,
-            Attr::Known(set) => Some(set),
+            Attr::Partial(set) | Attr::Known(set) => Some(set),
         };
         set.into_iter().flatten().map(String::as_str)
     }
 
-    /// Whether `value` is listed.
-    pub fn contains(&self, value: &str) -> bool {
+    /// Whether `value` holds (yes), does not (no), or nobody says (unknown).
+    pub fn has(&self, value: &str) -> Tri {
         match self {
-            Attr::Unknown => false,
-            Attr::Known(set) => set.contains(value),
+            Attr::Unknown => Tri::Unknown,
+            Attr::Partial(set) if set.contains(value) => Tri::Yes,
+            Attr::Partial(_) => Tri::Unknown,
+            Attr::Known(set) => Tri::from(set.contains(value)),
         }
     }
 
-    /// Adds a value, making the group known.
+    /// Whether `value` is listed.
+    pub fn contains(&self, value: &str) -> bool {
+        self.has(value) == Tri::Yes
+    }
+
+    /// Adds a value a complete source lists, making the group known.
     pub fn insert(&mut self, value: impl Into<String>) {
+        self.mark_known();
+        if let Attr::Known(set) = self {
+            set.insert(value.into());
+        }
+    }
+
+    /// Adds a value without claiming the group is complete.
+    pub fn insert_partial(&mut self, value: impl Into<String>) {
         match self {
-            Attr::Unknown => *self = Attr::Known(BTreeSet::from([value.into()])),
-            Attr::Known(set) => {
+            Attr::Unknown => *self = Attr::Partial(BTreeSet::from([value.into()])),
+            Attr::Partial(set) | Attr::Known(set) => {
                 set.insert(value.into());
             }
         }
     }
 
-    /// Marks the group as described by a source even if it lists nothing.
+    /// Marks the group as completely described by a source, even if it lists nothing.
     pub fn mark_known(&mut self) {
-        if let Attr::Unknown = self {
-            *self = Attr::Known(BTreeSet::new());
+        match self {
+            Attr::Unknown => *self = Attr::Known(BTreeSet::new()),
+            Attr::Partial(set) => *self = Attr::Known(std::mem::take(set)),
+            Attr::Known(_) => {}
         }
     }
 
-    /// The union of what two sources know: known if either knows.
+    /// The union of what two sources know: complete if either is complete.
     pub fn merge(&mut self, other: &Attr) {
-        if let Attr::Known(values) = other {
-            self.mark_known();
-            for v in values {
-                self.insert(v.clone());
+        match other {
+            Attr::Unknown => {}
+            Attr::Partial(values) => {
+                for v in values {
+                    self.insert_partial(v.clone());
+                }
+            }
+            Attr::Known(values) => {
+                self.mark_known();
+                for v in values {
+                    self.insert(v.clone());
+                }
             }
         }
     }
@@ -213,8 +258,7 @@ impl Listing {
     /// Whether `value` of `group` is known to be true, known to be false, or unknown.
     pub fn has(&self, group: Group, value: &str) -> Tri {
         match self.attr(group) {
-            Some(Attr::Unknown) => Tri::Unknown,
-            Some(attr) => Tri::from(attr.contains(value)),
+            Some(attr) => attr.has(value),
             None => self.schedule.facet(value),
         }
     }
@@ -246,7 +290,7 @@ impl Listing {
     /// Whether nothing is known about the group (for schedule: none of its facets is known).
     pub fn is_unknown(&self, group: Group) -> bool {
         match self.attr(group) {
-            Some(attr) => !attr.is_known(),
+            Some(attr) => attr.is_unknown(),
             None => self.schedule.is_unknown(),
         }
     }
@@ -254,6 +298,23 @@ impl Listing {
     /// The groups the sources say nothing about, in vocabulary order.
     pub fn unknown_groups(&self) -> Vec<Group> {
         Group::ALL.into_iter().filter(|g| self.is_unknown(*g)).collect()
+    }
+
+    /// The groups the sources describe only in part (see [`Attr::Partial`]); for schedule,
+    /// when some facets are known and others are not.
+    pub fn incomplete_groups(&self) -> Vec<Group> {
+        Group::ALL
+            .into_iter()
+            .filter(|g| match self.attr(*g) {
+                Some(attr) => matches!(attr, Attr::Partial(_)),
+                None => {
+                    !self.schedule.is_unknown()
+                        && crate::schedule::FACETS
+                            .iter()
+                            .any(|f| self.schedule.facet(f) == Tri::Unknown)
+                }
+            })
+            .collect()
     }
 
     /// Whether the listing offers virtual care and names states it serves.
@@ -331,6 +392,9 @@ pub struct ListingWire {
     services: Vec<String>,
     #[serde(default)]
     unknown: Vec<Group>,
+    /// Groups whose lists name some values without saying the list is complete.
+    #[serde(default)]
+    incomplete: Vec<Group>,
     #[serde(default)]
     sources: Vec<SourceRef>,
     #[serde(default)]
@@ -344,13 +408,11 @@ pub struct ListingWire {
 impl From<Listing> for ListingWire {
     fn from(l: Listing) -> ListingWire {
         let unknown = l.unknown_groups();
+        let incomplete = l.incomplete_groups();
         let list = |a: &Attr| a.values().map(str::to_owned).collect::<Vec<_>>();
         let vocab = crate::vocabulary::Vocabulary::get();
-        let asam_levels = l
-            .levels
-            .values()
-            .map(|v| vocab.asam_level(v).unwrap_or_default().to_owned())
-            .collect();
+        let asam_levels =
+            l.levels.values().map(|v| vocab.asam_level(v).unwrap_or_default().to_owned()).collect();
         ListingWire {
             levels: list(&l.levels),
             asam_levels,
@@ -361,6 +423,7 @@ impl From<Listing> for ListingWire {
             languages: list(&l.languages),
             virtual_states: l.virtual_states.into_iter().collect(),
             unknown,
+            incomplete,
             id: l.id,
             name: l.name,
             alt_name: l.alt_name,
@@ -382,9 +445,12 @@ impl From<Listing> for ListingWire {
 impl From<ListingWire> for Listing {
     fn from(w: ListingWire) -> Listing {
         let unknown: BTreeSet<Group> = w.unknown.iter().copied().collect();
+        let incomplete: BTreeSet<Group> = w.incomplete.iter().copied().collect();
         let attr = |g: Group, values: Vec<String>| {
             if unknown.contains(&g) && values.is_empty() {
                 Attr::Unknown
+            } else if incomplete.contains(&g) {
+                Attr::partial(values)
             } else {
                 Attr::Known(values.into_iter().collect())
             }
@@ -428,6 +494,7 @@ mod tests {
             name: "Region Ten".into(),
             levels: Attr::known(["iop", "op"]),
             payments: Attr::known(Vec::<String>::new()),
+            medications: Attr::partial(["methadone"]),
             ..Listing::default()
         }
     }
@@ -436,7 +503,11 @@ mod tests {
     fn unknown_survives_a_json_round_trip() {
         let l = sample();
         let json = serde_json::to_value(&l).unwrap();
-        assert_eq!(json["unknown"], serde_json::json!(["modality", "medication", "schedule", "population", "language"]));
+        assert_eq!(
+            json["unknown"],
+            serde_json::json!(["modality", "schedule", "population", "language"])
+        );
+        assert_eq!(json["incomplete"], serde_json::json!(["medication"]));
         assert_eq!(json["asam_levels"], serde_json::json!(["2.1", "1"]));
         let back: Listing = serde_json::from_value(json).unwrap();
         assert_eq!(back, l);
@@ -448,10 +519,19 @@ mod tests {
     fn filter_match_is_three_valued() {
         let l = sample();
         let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(l.filter_match(Group::Level, &v(&["iop", "php"])), FilterMatch::Yes(v(&["iop"])));
+        assert_eq!(
+            l.filter_match(Group::Level, &v(&["iop", "php"])),
+            FilterMatch::Yes(v(&["iop"]))
+        );
         assert_eq!(l.filter_match(Group::Level, &v(&["php"])), FilterMatch::No);
         assert_eq!(l.filter_match(Group::Modality, &v(&["cbt"])), FilterMatch::Unknown);
         assert_eq!(l.filter_match(Group::Payment, &v(&["medicaid"])), FilterMatch::No);
         assert_eq!(l.filter_match(Group::Schedule, &v(&["evening"])), FilterMatch::Unknown);
+        // Partial: listed values hold, others are unknown rather than "no".
+        assert_eq!(
+            l.filter_match(Group::Medication, &v(&["methadone"])),
+            FilterMatch::Yes(v(&["methadone"]))
+        );
+        assert_eq!(l.filter_match(Group::Medication, &v(&["naltrexone"])), FilterMatch::Unknown);
     }
 }

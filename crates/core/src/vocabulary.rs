@@ -371,7 +371,11 @@ mod tests {
         for g in Group::ALL {
             assert!(!v.values(g).is_empty(), "{g} has no values");
             for val in v.values(g) {
-                assert!(!val.en.is_empty() && !val.es.is_empty(), "{g}:{} lacks a label", val.value);
+                assert!(
+                    !val.en.is_empty() && !val.es.is_empty(),
+                    "{g}:{} lacks a label",
+                    val.value
+                );
             }
         }
         assert_eq!(v.asam_level("iop"), Some("2.1"));
@@ -383,11 +387,20 @@ mod tests {
         // The values API.md lists, group by group.
         let api: &[(Group, &str)] = &[
             (Group::Level, "iop php op residential detox otp hospital_inpatient"),
-            (Group::Modality, "cbt dbt mi contingency_management relapse_prevention family group individual trauma twelve_step matrix case_management peer_support holistic medication_management"),
+            (
+                Group::Modality,
+                "cbt dbt mi contingency_management relapse_prevention family group individual trauma twelve_step matrix case_management peer_support holistic medication_management",
+            ),
             (Group::Medication, "buprenorphine methadone naltrexone acamprosate disulfiram"),
             (Group::Schedule, "day evening weekend virtual"),
-            (Group::Payment, "medicaid medicare private_insurance self_pay sliding_scale free military va ihs state_funded payment_assistance"),
-            (Group::Population, "adolescents young_adults adults seniors women men pregnant_postpartum veterans lgbtq criminal_justice co_occurring deaf_hoh"),
+            (
+                Group::Payment,
+                "medicaid medicare private_insurance self_pay sliding_scale free military va ihs state_funded payment_assistance",
+            ),
+            (
+                Group::Population,
+                "adolescents young_adults adults seniors women men pregnant_postpartum veterans lgbtq criminal_justice co_occurring deaf_hoh",
+            ),
             (Group::Language, "es zh vi asl"),
         ];
         let v = Vocabulary::get();
