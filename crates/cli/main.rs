@@ -1,1 +1,292 @@
-fn main() {}
+//! `iop`: the IOP Finder command line. A thin layer over the library crates: it parses flags,
+//! pipes ingest into the index, starts the server, and is the one place that prints an error and
+//! picks the exit code (0 success, 2 bad usage or bad input, 1 anything else).
+
+use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use iop_core::Listing;
+use iop_geo::Geocoder;
+
+mod live;
+mod search;
+
+/// IOP Finder: an open search engine for intensive outpatient addiction treatment.
+#[derive(Debug, Parser)]
+#[command(name = "iop", version, about, propagate_version = true)]
+struct Cli {
+    /// The shipped data folder (sources, vocabulary, geography).
+    #[arg(long, global = true, env = "IOP_DATA", default_value = "data")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web pages and the JSON API.
+    Serve(ServeArgs),
+    /// Read listings from sources, normalise and merge them, and write JSON Lines.
+    Ingest(IngestArgs),
+    /// Build the search index (atomically: a failed build leaves the previous one serving).
+    Index(IndexArgs),
+    /// Search from the terminal: the same search as the API.
+    Search(search::SearchArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The index directory; built from the shipped data first if it holds no usable index.
+    #[arg(long, env = "IOP_INDEX", default_value = "index")]
+    index: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "IOP_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct IngestArgs {
+    /// Source files to read instead of the shipped data (format chosen by file name).
+    sources: Vec<PathBuf>,
+    /// Write JSON Lines here instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Hide progress bars.
+    #[arg(long)]
+    quiet: bool,
+    #[command(subcommand)]
+    live: Option<live::LiveCommand>,
+}
+
+#[derive(Debug, Args)]
+struct IndexArgs {
+    /// JSON Lines in the listing shape (what `iop ingest` writes), indexed as they are. Default:
+    /// the shipped data, ingested on the fly.
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// The index directory.
+    #[arg(long, env = "IOP_INDEX", default_value = "index")]
+    index: PathBuf,
+}
+
+/// An error caused by the user's input: exit code 2.
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Returns an error that exits with code 2.
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    init_tracing();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if is_usage_error(&err) { ExitCode::from(2) } else { ExitCode::from(1) }
+        }
+    }
+}
+
+/// Whether the error (or its cause) is the user's: bad flags, unreadable input files, bad data.
+fn is_usage_error(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.is::<UsageError>()
+            || matches!(
+                e.downcast_ref::<iop_ingest::source::Error>(),
+                Some(iop_ingest::source::Error::Read { .. } | iop_ingest::source::Error::Format { .. })
+            )
+    })
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    // Logs go to stderr. Filters from RUST_LOG; by default info for our crates. Nothing here
+    // logs query text or locations (the web crate's trace layer records route templates only).
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("warn,iop=info,iop_web=info,iop_index=info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr).init();
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.data, args),
+        Command::Ingest(args) => match args.live {
+            Some(cmd) => live::run(&cli.data, cmd),
+            None => ingest(&cli.data, args),
+        },
+        Command::Index(args) => index(&cli.data, args),
+        Command::Search(args) => search::run(&cli.data, args),
+    }
+}
+
+fn load_geocoder(data: &Path) -> Result<Geocoder> {
+    Geocoder::load(data).map_err(|e| usage(format!("cannot load the geocoder from {}: {e}", data.display())))
+}
+
+fn progress_wanted(quiet: bool) -> bool {
+    !quiet && io::stderr().is_terminal()
+}
+
+/// Ingests the shipped data (or the given files), printing the summary and problems to stderr.
+fn ingest_listings(
+    data: &Path,
+    sources: Vec<PathBuf>,
+    geo: &Geocoder,
+    quiet: bool,
+) -> Result<Vec<Listing>> {
+    let opts = iop_ingest::pipeline::IngestOptions {
+        data_dir: data.to_path_buf(),
+        sources,
+        progress: progress_wanted(quiet),
+    };
+    let ingest = iop_ingest::pipeline::ingest(&opts, geo)?;
+    let mut err = io::stderr().lock();
+    for p in &ingest.summary.problems {
+        writeln!(err, "{p}")?;
+    }
+    writeln!(err, "{}", ingest.summary)?;
+    Ok(ingest.listings)
+}
+
+fn ingest(data: &Path, args: IngestArgs) -> Result<ExitCode> {
+    let geo = load_geocoder(data)?;
+    let listings = ingest_listings(data, args.sources, &geo, args.quiet)?;
+    write_listings(&listings, args.out.as_deref())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes listings as JSON Lines to `out`, or to standard output.
+fn write_listings(listings: &[Listing], out: Option<&Path>) -> Result<()> {
+    match out {
+        Some(path) => {
+            // Write beside the target and rename, so an interrupted run never leaves half a file.
+            let tmp = path.with_extension("jsonl.tmp");
+            let file = std::fs::File::create(&tmp)
+                .map_err(|e| usage(format!("cannot write {}: {e}", tmp.display())))?;
+            let mut w = BufWriter::new(file);
+            iop_ingest::pipeline::write_jsonl(listings, &mut w)?;
+            w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))?;
+            eprintln!("wrote {} listings to {}", listings.len(), path.display());
+        }
+        None => {
+            let mut w = BufWriter::new(io::stdout().lock());
+            iop_ingest::pipeline::write_jsonl(listings, &mut w)?;
+            w.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads JSON Lines in the listing shape; a bad line is an error naming the file and line.
+fn read_jsonl(path: &Path) -> Result<Vec<Listing>> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+    let mut listings = Vec::new();
+    for (i, line) in io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| usage(format!("{} line {}: {e}", path.display(), i + 1)))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let listing: Listing = serde_json::from_str(&line).map_err(|e| {
+            usage(format!("{} line {}: not a listing: {e}", path.display(), i + 1))
+        })?;
+        if listing.id.is_empty() || listing.name.is_empty() {
+            return Err(usage(format!("{} line {}: a listing needs an id and a name", path.display(), i + 1)));
+        }
+        listings.push(listing);
+    }
+    Ok(listings)
+}
+
+fn build_index(dir: &Path, listings: Vec<Listing>, progress: bool) -> Result<()> {
+    let total = listings.len() as u64;
+    let bar = if progress {
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template("indexing {bar:40} {pos}/{len} listings ({per_sec})")
+                .expect("static template"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let started = Instant::now();
+    let stats = iop_index::build(dir, listings, &mut |n| bar.set_position(n))
+        .with_context(|| format!("building the index in {}", dir.display()))?;
+    bar.finish_and_clear();
+    eprintln!(
+        "indexed {} listings into {} in {:.1} s ({} bytes)",
+        stats.listings,
+        dir.display(),
+        started.elapsed().as_secs_f64(),
+        stats.size_bytes
+    );
+    Ok(())
+}
+
+fn index(data: &Path, args: IndexArgs) -> Result<ExitCode> {
+    let listings = match &args.input {
+        Some(path) => read_jsonl(path)?,
+        None => {
+            let geo = load_geocoder(data)?;
+            ingest_listings(data, Vec::new(), &geo, false)?
+        }
+    };
+    if listings.is_empty() {
+        bail!(usage("no listings to index"));
+    }
+    build_index(&args.index, listings, progress_wanted(false))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the index from the shipped data when `dir` has no usable one.
+fn ensure_index(data: &Path, dir: &Path, geo: &Geocoder) -> Result<()> {
+    if iop_index::is_usable(dir) {
+        return Ok(());
+    }
+    eprintln!("no usable index in {}: building it from the shipped data in {}", dir.display(), data.display());
+    let listings = ingest_listings(data, Vec::new(), geo, false)?;
+    build_index(dir, listings, progress_wanted(false))
+}
+
+fn serve(data: &Path, args: ServeArgs) -> Result<ExitCode> {
+    let addr: std::net::SocketAddr = args
+        .addr
+        .parse()
+        .map_err(|_| usage(format!("--addr {:?} is not HOST:PORT (e.g. 127.0.0.1:8080)", args.addr)))?;
+    let geo = load_geocoder(data)?;
+    ensure_index(data, &args.index, &geo)?;
+    let index = iop_index::LiveIndex::open(&args.index)
+        .with_context(|| format!("opening the index in {}", args.index.display()))?;
+    let state = iop_web::AppState::new(index, geo);
+    let config =
+        iop_web::ServeConfig { addr, index_dir: args.index.clone(), data_dir: data.to_path_buf() };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(iop_web::serve(config, state))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -17,7 +17,9 @@ pub enum PhoneError {
 /// `434.979.8871 x 12` (the extension is dropped: E.164 has none), `4349798871`, and vanity
 /// letters (`1-800-NEW-LIFE`).
 pub fn normalize(raw: &str) -> Result<String, PhoneError> {
-    let lower = raw.to_ascii_lowercase();
+    // A leading '#' is noise seen in NPPES ("#(770) 403-3124"); anywhere else it starts an
+    // extension.
+    let lower = raw.trim().trim_start_matches('#').to_ascii_lowercase();
     // Cut an extension off before counting digits.
     let main = ["ext", " x", "x ", "#"]
         .iter()
@@ -77,6 +79,8 @@ mod tests {
         assert_eq!(normalize("434.979.8871 x 12").unwrap(), "+14349798871");
         assert_eq!(normalize("434-979-8871 ext. 4").unwrap(), "+14349798871");
         assert_eq!(normalize("1-800-NEW-LIFE").unwrap(), "+18006395433");
+        assert_eq!(normalize("#(770) 403-3124").unwrap(), "+17704033124");
+        assert_eq!(normalize("770-403-3124 #12").unwrap(), "+17704033124");
         assert_eq!(display("+14349798871"), "(434) 979-8871");
     }
 

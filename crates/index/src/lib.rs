@@ -1,26 +1,54 @@
 /*!
 The search core: a tantivy index of listings, answering [`iop_core::search::SearchRequest`]s
 with [`iop_core::search::SearchResults`]. No tantivy type appears in this crate's public API,
-and nothing here is async.
+and nothing here is async: the web crate calls it through `spawn_blocking`.
 
-THIS FILE IS A STUB DEFINING THE PUBLIC API; the index work replaces the bodies.
+# Brief overview
+
+- [`build`] turns listings into a new index *generation* and makes it current atomically: a
+  failed or killed build leaves the previous generation serving (see the `store` module).
+- [`Index`] is one open generation: [`Index::search`], [`Index::get`], [`Index::stats`].
+- [`LiveIndex`] holds the current [`Index`] and swaps in a newer generation on
+  [`LiveIndex::refresh`]; searches in flight keep the generation they started with.
+- [`is_usable`] says whether a directory holds an index this program can open.
+
+How a search works (modules `text`, `geo`, `collect`): the tantivy query selects text AND area
+(grid cells + bounding box + exact great-circle predicate, plus virtual programs serving the
+state); one collector pass then applies the attribute filters from two packed `u64` fast fields
+(`layout`), counts disjunctive facets for every group, and keeps the top of the requested
+order. Filter semantics are those of [`iop_core::Listing::filter_match`]; the property tests
+check every count against it.
 */
 #![warn(missing_docs)]
 
+mod build;
+mod collect;
+mod geo;
+mod layout;
+mod live;
+mod schema;
+mod search;
+mod store;
+mod text;
+
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use iop_core::Listing;
-use iop_core::search::{SearchRequest, SearchResults};
+
+pub use live::LiveIndex;
+pub use schema::SCHEMA_VERSION;
+pub use search::Index;
 
 /// Why the index could not be built, opened or searched.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// No index in the directory.
-    #[error("no index in {0}")]
+    #[error("no index in {0}: build one with `iop index`")]
     Missing(PathBuf),
     /// Built by another schema version.
-    #[error("the index in {dir} was built with schema version {found}, this program needs {expected}: rebuild it with `iop index`")]
+    #[error(
+        "the index in {dir} was built with schema version {found}, this program needs {expected}: rebuild it with `iop index`"
+    )]
     SchemaVersion {
         /// The index directory.
         dir: PathBuf,
@@ -29,9 +57,49 @@ pub enum Error {
         /// Version needed.
         expected: u32,
     },
+    /// Built with another filter vocabulary (values added or removed since).
+    #[error(
+        "the index in {dir} was built with another filter vocabulary ({found}, this program has {expected}): rebuild it with `iop index`"
+    )]
+    Vocabulary {
+        /// The index directory.
+        dir: PathBuf,
+        /// Fingerprint found.
+        found: String,
+        /// Fingerprint of this program's vocabulary.
+        expected: String,
+    },
+    /// A listing given to [`build`] cannot be indexed.
+    #[error("listing {number} ({id:?}): {reason}")]
+    Listing {
+        /// 1-based position in the input.
+        number: u64,
+        /// Its id.
+        id: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A search request the index cannot answer (the callers validate first; this names what
+    /// slipped through).
+    #[error("bad search request: {0}")]
+    Request(String),
+    /// A file of the index could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
     /// Anything else from the storage layer.
     #[error("index error: {0}")]
     Storage(String),
+}
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(e: tantivy::TantivyError) -> Error {
+        Error::Storage(e.to_string())
+    }
 }
 
 /// Result alias.
@@ -52,62 +120,25 @@ pub struct IndexStats {
     pub schema_version: u32,
 }
 
-/// An open, searchable index generation.
-#[derive(Debug)]
-pub struct Index {}
-
-impl Index {
-    /// Opens the current generation in `dir`.
-    pub fn open(_dir: &Path) -> Result<Index> {
-        Err(Error::Storage("not implemented".into()))
-    }
-    /// Answers a search.
-    pub fn search(&self, _req: &SearchRequest) -> Result<SearchResults> {
-        Err(Error::Storage("not implemented".into()))
-    }
-    /// One listing by id.
-    pub fn get(&self, _id: &str) -> Result<Option<Listing>> {
-        Ok(None)
-    }
-    /// Several listings by id, in the order asked (unknown ids skipped).
-    pub fn get_many(&self, _ids: &[&str]) -> Result<Vec<Listing>> {
-        Ok(vec![])
-    }
-    /// Facts about this generation.
-    pub fn stats(&self) -> &IndexStats {
-        unimplemented!()
-    }
-}
-
 /// Builds a new generation from `listings` and makes it current atomically.
+///
+/// `progress` is called with the number of listings indexed so far (every thousand, and once
+/// at the end). Listings are indexed as given: ids kept, nothing merged; an empty or repeated
+/// id, or a location out of range, fails the build with [`Error::Listing`] and leaves the
+/// current generation as it was. At most two indexing threads and about 200 MB of buffers.
 pub fn build(
-    _dir: &Path,
-    _listings: impl IntoIterator<Item = Listing>,
-    _progress: &mut dyn FnMut(u64),
+    dir: &Path,
+    listings: impl IntoIterator<Item = Listing>,
+    progress: &mut dyn FnMut(u64),
 ) -> Result<IndexStats> {
-    Err(Error::Storage("not implemented".into()))
+    build::build(dir, listings, progress)
 }
 
-/// Whether `dir` holds a usable current index of this schema version.
-pub fn is_usable(_dir: &Path) -> bool {
-    false
-}
-
-/// The current generation of an index directory, swapped when `iop index` makes a new one.
-#[derive(Debug)]
-pub struct LiveIndex {}
-
-impl LiveIndex {
-    /// Opens the current generation.
-    pub fn open(_dir: &Path) -> Result<LiveIndex> {
-        Err(Error::Storage("not implemented".into()))
-    }
-    /// The generation to search now (cheap: an `Arc` clone).
-    pub fn current(&self) -> Arc<Index> {
-        unimplemented!()
-    }
-    /// Checks for a newer generation and swaps it in; true if it swapped.
-    pub fn refresh(&self) -> Result<bool> {
-        Ok(false)
-    }
+/// Whether `dir` holds a usable current index of this schema version: `CURRENT` names a
+/// complete generation built with this schema version and vocabulary.
+pub fn is_usable(dir: &Path) -> bool {
+    let Ok(name) = store::read_current(dir) else { return false };
+    let gen_dir = dir.join(name);
+    store::read_meta(&gen_dir).is_ok_and(|m| m.check(dir).is_ok())
+        && gen_dir.join("meta.json").is_file()
 }

@@ -10,6 +10,24 @@ field and reason). The pipeline validates, geocodes and merges them.
 #![warn(missing_docs)]
 
 pub mod source;
-pub mod sheets;
 
-pub use source::{Parsed, Problem, ProblemKind, SourceInfo};
+mod csvfile;
+pub mod dhcs;
+pub mod merge;
+pub mod national2021;
+pub mod nppes;
+pub mod otp;
+pub mod pipeline;
+pub mod report;
+pub mod sheets;
+pub mod validate;
+
+// SAMHSA-shaped sources (FindTreatment.gov API, 2018 locator export, 2025 CA file).
+pub mod ca2025;
+pub mod findtreatment;
+pub mod locator2018;
+pub mod services;
+
+pub use pipeline::{Ingest, IngestOptions, SourceFile, SourceKind, ingest, write_jsonl};
+pub use report::Summary;
+pub use source::{Error, Parsed, Problem, ProblemKind, SourceInfo};

@@ -1,1 +1,465 @@
-//! Curated program sheets (see the hsds/schedules work).
+//! Curated program sheets: what a program tells us that public data lacks.
+//!
+//! A sheet is a TOML file in `data/sheets/` (format in `data/sheets/README.md`): the listing it
+//! attaches to, its IOP tracks (days, start, end, format, hours per week, duration), intake
+//! phone, whether it accepts new clients, where the facts came from, and the date each was
+//! confirmed. [`load_sheets`] reads and checks every sheet of a folder, rejecting a bad one
+//! with its file, line and reason; [`apply`] merges them into listings by id.
+//!
+//! Nothing in a sheet is guessed: a field that the program did not state is left out, and a
+//! listing keeps what its other sources say.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use iop_core::schedule::parse_hhmm;
+use iop_core::{Listing, Session, SessionFormat, SessionKind, SourceRef, Weekday};
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Source name of sheet facts in a listing's `sources`.
+pub const SOURCE: &str = "program-sheet";
+
+/// One IOP track of a program: a group that meets on these days at these times.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Track {
+    /// What the program calls it ("Evening IOP").
+    pub label: Option<String>,
+    /// Days it meets.
+    pub days: Vec<Weekday>,
+    /// Start, `HH:MM`.
+    pub start: String,
+    /// End, `HH:MM`, after the start.
+    pub end: String,
+    /// In person, virtual or hybrid, when the program said so.
+    pub format: Option<SessionFormat>,
+    /// Hours of programming per week on this track.
+    pub hours_per_week: Option<f32>,
+    /// Length of the track in weeks.
+    pub duration_weeks: Option<f32>,
+    /// When this track was confirmed (`YYYY-MM-DD`).
+    pub confirmed: String,
+}
+
+/// A checked program sheet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sheet {
+    /// The file it was read from.
+    pub file: PathBuf,
+    /// The listing it attaches to.
+    pub listing_id: String,
+    /// The program's name, for people reading the sheet (not applied).
+    pub name: Option<String>,
+    /// When the sheet-level facts (intake phone, accepting new clients) were confirmed.
+    pub confirmed: String,
+    /// Where the facts came from.
+    pub source_note: String,
+    /// Intake phone, E.164.
+    pub intake_phone: Option<String>,
+    /// Whether the program accepts new clients.
+    pub accepting_new_clients: Option<bool>,
+    /// IOP tracks.
+    pub tracks: Vec<Track>,
+}
+
+impl Sheet {
+    /// The most recent confirmation date in the sheet.
+    pub fn last_confirmed(&self) -> &str {
+        self.tracks
+            .iter()
+            .map(|t| t.confirmed.as_str())
+            .chain([self.confirmed.as_str()])
+            .max()
+            .unwrap_or(&self.confirmed)
+    }
+}
+
+/// Why sheets could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    /// The folder or a file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A sheet is malformed.
+    #[error("{}: line {line}: {reason}", file.display())]
+    Invalid {
+        /// The sheet.
+        file: PathBuf,
+        /// 1-based line of the offending value (or table).
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// What [`apply`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SheetReport {
+    /// Ids of the listings a sheet was applied to.
+    pub applied: Vec<String>,
+    /// Sessions added (or replaced) from tracks.
+    pub sessions: usize,
+    /// Sheets naming a listing id that is not among the listings: (file, id).
+    pub unknown_ids: Vec<(PathBuf, String)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSheet {
+    listing_id: Spanned<String>,
+    #[serde(default)]
+    name: Option<String>,
+    confirmed: Spanned<String>,
+    source_note: Spanned<String>,
+    #[serde(default)]
+    intake_phone: Option<Spanned<String>>,
+    #[serde(default)]
+    accepting_new_clients: Option<bool>,
+    #[serde(default)]
+    tracks: Vec<Spanned<RawTrack>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrack {
+    #[serde(default)]
+    label: Option<String>,
+    days: Spanned<Vec<Spanned<String>>>,
+    start: Spanned<String>,
+    end: Spanned<String>,
+    #[serde(default)]
+    format: Option<Spanned<String>>,
+    #[serde(default)]
+    hours_per_week: Option<Spanned<f32>>,
+    #[serde(default)]
+    duration_weeks: Option<Spanned<f32>>,
+    confirmed: Spanned<String>,
+}
+
+/// Reads and checks every `*.toml` sheet in `dir`, in file-name order. The first bad sheet
+/// stops the load with its file, line and reason.
+pub fn load_sheets(dir: &Path) -> Result<Vec<Sheet>, SheetError> {
+    let read_err = |path: &Path| {
+        let path = path.to_owned();
+        move |source| SheetError::Read { path, source }
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(read_err(dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).map_err(read_err(f))?;
+            parse_sheet(f, &text)
+        })
+        .collect()
+}
+
+/// Parses and checks one sheet; `file` names it in errors.
+pub fn parse_sheet(file: &Path, text: &str) -> Result<Sheet, SheetError> {
+    let line_of = |span: Range<usize>| {
+        text.get(..span.start).map_or(1, |before| before.matches('\n').count() + 1)
+    };
+    let invalid = |span: Range<usize>, reason: String| SheetError::Invalid {
+        file: file.to_owned(),
+        line: line_of(span),
+        reason,
+    };
+    let raw: RawSheet = toml::from_str(text)
+        .map_err(|e| invalid(e.span().unwrap_or(0..0), e.message().trim().to_owned()))?;
+    let id = raw.listing_id.get_ref().trim();
+    if !iop_core::id::is_well_formed(id) {
+        return Err(invalid(
+            raw.listing_id.span(),
+            format!("listing_id {id:?} is not a listing id"),
+        ));
+    }
+    let date = |s: &Spanned<String>, what: &str| {
+        let d = s.get_ref().trim();
+        if is_date(d) {
+            Ok(d.to_owned())
+        } else {
+            Err(invalid(s.span(), format!("{what} {d:?} is not a YYYY-MM-DD date")))
+        }
+    };
+    let confirmed = date(&raw.confirmed, "confirmed")?;
+    let source_note = raw.source_note.get_ref().trim().to_owned();
+    if source_note.is_empty() {
+        return Err(invalid(
+            raw.source_note.span(),
+            "source_note is empty: say where the facts came from".into(),
+        ));
+    }
+    let intake_phone = match &raw.intake_phone {
+        None => None,
+        Some(p) => Some(
+            iop_core::phone::normalize(p.get_ref())
+                .map_err(|e| invalid(p.span(), format!("intake_phone: {e}")))?,
+        ),
+    };
+    let mut tracks = Vec::new();
+    for t in &raw.tracks {
+        let t = t.get_ref();
+        let mut days = BTreeSet::new();
+        for d in t.days.get_ref() {
+            let day = Weekday::parse(d.get_ref())
+                .ok_or_else(|| invalid(d.span(), format!("unknown day {:?}", d.get_ref())))?;
+            days.insert(day);
+        }
+        if days.is_empty() {
+            return Err(invalid(t.days.span(), "days is empty".into()));
+        }
+        let time = |s: &Spanned<String>, what: &str| {
+            let v = s.get_ref().trim();
+            match parse_hhmm(v) {
+                Some(m) if m < 24 * 60 || what == "end" => Ok((v.to_owned(), m)),
+                _ => Err(invalid(
+                    s.span(),
+                    format!("{what} {v:?} is not a time from 00:00 to 23:59"),
+                )),
+            }
+        };
+        let (start, s) = time(&t.start, "start")?;
+        let (end, e) = time(&t.end, "end")?;
+        if e <= s {
+            return Err(invalid(t.end.span(), format!("end {end} is not after start {start}")));
+        }
+        let format = match &t.format {
+            None => None,
+            Some(f) => Some(match f.get_ref().trim() {
+                "in_person" => SessionFormat::InPerson,
+                "virtual" => SessionFormat::Virtual,
+                "hybrid" => SessionFormat::Hybrid,
+                other => {
+                    let reason = format!("unknown format {other:?} (in_person, virtual or hybrid)");
+                    return Err(invalid(f.span(), reason));
+                }
+            }),
+        };
+        let positive = |v: &Option<Spanned<f32>>, what: &str, max: f32| match v {
+            Some(x) if !(*x.get_ref() > 0.0 && *x.get_ref() <= max) => {
+                Err(invalid(x.span(), format!("{what} {} is not between 0 and {max}", x.get_ref())))
+            }
+            Some(x) => Ok(Some(*x.get_ref())),
+            None => Ok(None),
+        };
+        tracks.push(Track {
+            label: t.label.as_ref().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()),
+            days: days.into_iter().collect(),
+            start,
+            end,
+            format,
+            hours_per_week: positive(&t.hours_per_week, "hours_per_week", 168.0)?,
+            duration_weeks: positive(&t.duration_weeks, "duration_weeks", 104.0)?,
+            confirmed: date(&t.confirmed, "confirmed")?,
+        });
+    }
+    Ok(Sheet {
+        file: file.to_owned(),
+        listing_id: id.to_owned(),
+        name: raw.name,
+        confirmed,
+        source_note,
+        intake_phone,
+        accepting_new_clients: raw.accepting_new_clients,
+        tracks,
+    })
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && [0..4, 5..7, 8..10].iter().all(|r| b[r.clone()].iter().all(u8::is_ascii_digit))
+        && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
+}
+
+/// Merges sheets into listings by id: each track becomes a [`SessionKind::Program`] session
+/// (replacing a session with the same days and times), facets are derived again, the intake
+/// phone and "accepting new clients" are set, and `last_verified` becomes the most recent
+/// confirmation date when that is newer. A sheet naming an unknown id is reported.
+pub fn apply(sheets: &[Sheet], listings: &mut [Listing]) -> SheetReport {
+    let mut report = SheetReport::default();
+    for sheet in sheets {
+        let Some(listing) = listings.iter_mut().find(|l| l.id == sheet.listing_id) else {
+            report.unknown_ids.push((sheet.file.clone(), sheet.listing_id.clone()));
+            continue;
+        };
+        let schedule = &mut listing.schedule;
+        for t in &sheet.tracks {
+            schedule
+                .sessions
+                .retain(|s| !(s.days == t.days && s.start == t.start && s.end == t.end));
+            schedule.sessions.push(Session {
+                days: t.days.clone(),
+                start: t.start.clone(),
+                end: t.end.clone(),
+                format: t.format,
+                kind: SessionKind::Program,
+                label: t.label.clone(),
+                valid_from: None,
+                valid_to: None,
+            });
+            report.sessions += 1;
+        }
+        // Tracks are alternatives (a day and an evening track), not added up: the largest.
+        let max = |f: fn(&Track) -> Option<f32>| sheet.tracks.iter().filter_map(f).reduce(f32::max);
+        if let Some(h) = max(|t| t.hours_per_week) {
+            schedule.hours_per_week = Some(h);
+        }
+        if let Some(w) = max(|t| t.duration_weeks) {
+            schedule.duration_weeks = Some(w);
+        }
+        // Sheet sessions have no end date; the confirmation date is when they are known to hold.
+        schedule.derive_facets(sheet.last_confirmed());
+        if let Some(p) = &sheet.intake_phone {
+            listing.phones.intake = Some(p.clone());
+        }
+        if let Some(a) = sheet.accepting_new_clients {
+            listing.accepting_new_clients = Some(a);
+        }
+        let newest = sheet.last_confirmed();
+        if listing.last_verified.as_deref().is_none_or(|v| v < newest) {
+            listing.last_verified = Some(newest.to_owned());
+        }
+        let record_id = sheet
+            .file
+            .file_name()
+            .map_or_else(|| sheet.file.display().to_string(), |f| f.to_string_lossy().into_owned());
+        if !listing.sources.iter().any(|s| s.name == SOURCE && s.record_id == record_id) {
+            listing.sources.push(SourceRef {
+                name: SOURCE.to_owned(),
+                record_id,
+                retrieved: Some(newest.to_owned()),
+                license: Some(format!("curated sheet; {}", sheet.source_note)),
+            });
+        }
+        report.applied.push(listing.id.clone());
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iop_core::listing::Tri;
+
+    fn sheets_dir() -> PathBuf {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/sheets"))
+    }
+
+    const GOOD: &str = r#"listing_id = "m211-32f5123dff5bf4ee"
+confirmed = "2019-07-29"
+source_note = "test"
+
+[[tracks]]
+label = "Evening IOP"
+days = ["mo", "we", "th"]
+start = "18:00"
+end = "21:00"
+confirmed = "2019-07-29"
+"#;
+
+    fn bad(text: &str) -> String {
+        parse_sheet(Path::new("bad.toml"), text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_shipped_sheet_is_the_multicultural_evening_iop() {
+        let sheets = load_sheets(&sheets_dir()).unwrap();
+        assert_eq!(sheets.len(), 1);
+        let s = &sheets[0];
+        assert_eq!(s.listing_id, iop_core::id::stable_id("m211", "8852"));
+        assert_eq!(s.confirmed, "2019-07-29");
+        assert!(s.source_note.contains("8852"));
+        let t = &s.tracks[0];
+        assert_eq!(t.days, vec![Weekday::Mo, Weekday::We, Weekday::Th]);
+        assert_eq!((&*t.start, &*t.end), ("18:00", "21:00"));
+        assert_eq!(t.format, None, "the source does not say in person or virtual");
+        assert_eq!(t.label.as_deref(), Some("Evening IOP"));
+    }
+
+    #[test]
+    fn bad_sheets_name_file_line_and_reason() {
+        assert_eq!(
+            bad(&GOOD.replace("\"21:00\"", "\"25:00\"")),
+            "bad.toml: line 9: end \"25:00\" is not a time from 00:00 to 23:59"
+        );
+        assert_eq!(
+            bad(&GOOD.replace("\"we\"", "\"funday\"")),
+            "bad.toml: line 7: unknown day \"funday\""
+        );
+        assert_eq!(
+            bad(&GOOD.replace("end = \"21:00\"", "end = \"21:00\"\nformat = \"telepathy\"")),
+            "bad.toml: line 10: unknown format \"telepathy\" (in_person, virtual or hybrid)"
+        );
+        let no_date =
+            GOOD.replace("end = \"21:00\"\nconfirmed = \"2019-07-29\"\n", "end = \"21:00\"\n");
+        let e = bad(&no_date);
+        assert!(e.starts_with("bad.toml: line 5: missing field `confirmed`"), "{e}");
+        let e = bad(&GOOD.replacen("confirmed = \"2019-07-29\"\n", "", 1));
+        assert!(e.starts_with("bad.toml: line 1: missing field `confirmed`"), "{e}");
+        assert_eq!(
+            bad(&GOOD.replacen("\"2019-07-29\"", "\"29/07/2019\"", 1)),
+            "bad.toml: line 2: confirmed \"29/07/2019\" is not a YYYY-MM-DD date"
+        );
+        assert_eq!(
+            bad(&GOOD.replace("\"18:00\"", "\"21:30\"")),
+            "bad.toml: line 9: end 21:00 is not after start 21:30"
+        );
+        let e = bad(&GOOD.replace("label =", "lable ="));
+        assert!(e.starts_with("bad.toml: line 6: unknown field `lable`"), "{e}");
+        let e = bad("listing_id = \"x\"\nconfirmed = [\n");
+        assert!(e.starts_with("bad.toml: line "), "{e}");
+    }
+
+    #[test]
+    fn apply_merges_by_id_and_reports_unknown_ids() {
+        let mut sheet = parse_sheet(Path::new("mcc.toml"), GOOD).unwrap();
+        sheet.accepting_new_clients = Some(true);
+        sheet.intake_phone = Some("+19545551234".into());
+        sheet.tracks[0].hours_per_week = Some(9.0);
+        let other = Sheet { listing_id: "m211-0000000000000000".into(), ..sheet.clone() };
+        let mut listings = vec![Listing {
+            id: "m211-32f5123dff5bf4ee".into(),
+            last_verified: Some("2019-01-01".into()),
+            ..Listing::default()
+        }];
+        let report = apply(&[sheet, other], &mut listings);
+        assert_eq!(report.applied, vec!["m211-32f5123dff5bf4ee".to_owned()]);
+        assert_eq!(report.sessions, 1);
+        assert_eq!(
+            report.unknown_ids,
+            vec![(PathBuf::from("mcc.toml"), "m211-0000000000000000".to_owned())]
+        );
+        let l = &listings[0];
+        assert_eq!(l.schedule.sessions[0].kind, SessionKind::Program);
+        assert_eq!(l.schedule.facet("evening"), Tri::Yes);
+        assert_eq!(l.schedule.facet("day"), Tri::No);
+        assert_eq!(l.schedule.hours_per_week, Some(9.0));
+        assert_eq!(l.accepting_new_clients, Some(true));
+        assert_eq!(l.phones.intake.as_deref(), Some("+19545551234"));
+        assert_eq!(l.last_verified.as_deref(), Some("2019-07-29"));
+        assert_eq!(l.sources[0].name, SOURCE);
+        // Applying again replaces the session instead of doubling it, and an older date does not
+        // move last_verified back.
+        let mut again = parse_sheet(Path::new("mcc.toml"), GOOD).unwrap();
+        again.confirmed = "2018-01-01".into();
+        again.tracks[0].confirmed = "2018-01-01".into();
+        apply(&[again], &mut listings);
+        assert_eq!(listings[0].schedule.sessions.len(), 1);
+        assert_eq!(listings[0].last_verified.as_deref(), Some("2019-07-29"));
+        assert_eq!(listings[0].sources.len(), 1);
+    }
+}

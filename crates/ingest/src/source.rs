@@ -53,7 +53,11 @@ impl fmt::Display for Problem {
             ProblemKind::Repaired => "repaired",
             ProblemKind::Unmapped => "unmapped",
         };
-        write!(f, "{kind}: {} record {} field {}: {}", self.source, self.record, self.field, self.reason)
+        write!(
+            f,
+            "{kind}: {} record {} field {}: {}",
+            self.source, self.record, self.field, self.reason
+        )
     }
 }
 

@@ -1,0 +1,57 @@
+//! Search latency per workload class on 20,000 synthetic listings (criterion).
+//!
+//! `cargo bench -p iop-index --bench search`. Each iteration runs the next query of its class
+//! from a fixed seeded workload (facets included, as in every search). For percentiles and the
+//! million-listing run, see `examples/bench_scale.rs`.
+
+#[path = "support/synth.rs"]
+mod synth;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use iop_index::Index;
+use synth::{Class, Synth, workload};
+
+const LISTINGS: u64 = 20_000;
+
+fn search(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let synth = Synth::new(7);
+    let zips = synth.zips().to_vec();
+    iop_index::build(dir.path(), synth.listings(LISTINGS), &mut |_| {}).expect("build");
+    let index = Index::open(dir.path()).expect("open");
+    let queries = workload(11, &zips, 200);
+
+    let mut group = c.benchmark_group("search_20k");
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    for class in Class::ALL {
+        let mine: Vec<_> = queries.iter().filter(|(k, _)| *k == class).map(|(_, q)| q).collect();
+        let mut i = 0;
+        group.bench_function(class.name(), |b| {
+            b.iter(|| {
+                i = (i + 1) % mine.len();
+                black_box(index.search(mine[i]).expect("search"))
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("build");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group.bench_function("build_20k", |b| {
+        b.iter(|| {
+            let d = tempfile::tempdir().expect("tempdir");
+            iop_index::build(d.path(), Synth::new(7).listings(LISTINGS), &mut |_| {})
+                .expect("build")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, search);
+criterion_main!(benches);

@@ -1,0 +1,153 @@
+//! Scale benchmark: build N synthetic listings, then serve a fixed workload and report p50/p99
+//! per class, build rate, index size and peak memory.
+//!
+//! ```text
+//! cargo run --release -p iop-index --example bench_scale -- 1000000 [--dir DIR] [--per-class 200]
+//! ```
+//!
+//! The build runs in this process; the serving phase runs in a fresh child process (this same
+//! binary with `--serve DIR`) so its peak RSS (`VmHWM`) is the server's alone.
+
+#[path = "../benches/support/synth.rs"]
+mod synth;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use iop_index::Index;
+use synth::{Class, Synth, workload};
+
+fn status(field: &str) -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
+        })
+        .unwrap_or_else(|| "n/a".into())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn serve(dir: &Path, per_class: usize) {
+    let t = Instant::now();
+    let index = Index::open(dir).expect("open");
+    println!("open: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    let zips = Synth::new(7).zips().to_vec();
+    let queries = workload(11, &zips, per_class);
+    // Warm-up pass (page cache, lazily opened structures), not measured.
+    for (_, q) in &queries {
+        index.search(q).expect("search");
+    }
+    let mut times: BTreeMap<Class, Vec<f64>> = BTreeMap::new();
+    let mut totals: BTreeMap<Class, Vec<u64>> = BTreeMap::new();
+    let t_all = Instant::now();
+    for (class, q) in &queries {
+        let t = Instant::now();
+        let r = index.search(q).expect("search");
+        times.entry(*class).or_default().push(t.elapsed().as_secs_f64() * 1e3);
+        totals.entry(*class).or_default().push(r.total);
+    }
+    let wall = t_all.elapsed().as_secs_f64();
+    println!(
+        "{} queries in {:.2} s ({:.0} queries/s, one thread)",
+        queries.len(),
+        wall,
+        queries.len() as f64 / wall
+    );
+    println!(
+        "{:<18} {:>7} {:>9} {:>9} {:>9} {:>12}",
+        "class", "queries", "p50 ms", "p99 ms", "max ms", "median total"
+    );
+    let mut all = Vec::new();
+    for class in Class::ALL {
+        let mut v = times.remove(&class).unwrap_or_default();
+        all.extend(v.iter().copied());
+        v.sort_by(f64::total_cmp);
+        let mut tot = totals.remove(&class).unwrap_or_default();
+        tot.sort();
+        println!(
+            "{:<18} {:>7} {:>9.3} {:>9.3} {:>9.3} {:>12}",
+            class.name(),
+            v.len(),
+            percentile(&v, 0.5),
+            percentile(&v, 0.99),
+            v.last().copied().unwrap_or(f64::NAN),
+            tot.get(tot.len() / 2).copied().unwrap_or(0)
+        );
+    }
+    all.sort_by(f64::total_cmp);
+    println!(
+        "{:<18} {:>7} {:>9.3} {:>9.3} {:>9.3}",
+        "all",
+        all.len(),
+        percentile(&all, 0.5),
+        percentile(&all, 0.99),
+        all.last().copied().unwrap_or(f64::NAN)
+    );
+    println!(
+        "serving memory: VmHWM {} (RssAnon {}, RssFile {} at the end)",
+        status("VmHWM:"),
+        status("RssAnon:"),
+        status("RssFile:")
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag =
+        |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let per_class: usize = flag("--per-class").and_then(|v| v.parse().ok()).unwrap_or(200);
+    if let Some(dir) = flag("--serve") {
+        serve(Path::new(&dir), per_class);
+        return;
+    }
+    let n: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(20_000);
+    let tmp;
+    let dir: PathBuf = match flag("--dir") {
+        Some(d) => PathBuf::from(d),
+        None => {
+            tmp = tempfile::tempdir().expect("tempdir");
+            tmp.path().to_path_buf()
+        }
+    };
+
+    // Generation alone, to separate its cost from indexing.
+    let t = Instant::now();
+    let mut synth = Synth::new(7);
+    let sample = n.min(100_000);
+    for i in 0..sample {
+        std::hint::black_box(synth.listing(i));
+    }
+    let gen_rate = sample as f64 / t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let stats = iop_index::build(&dir, Synth::new(7).listings(n), &mut |_| {}).expect("build");
+    let secs = t.elapsed().as_secs_f64();
+    println!("listings: {n}");
+    println!(
+        "build: {secs:.2} s = {:.0} listings/s including generation (generation alone: {gen_rate:.0}/s; indexing alone ~{:.0}/s)",
+        n as f64 / secs,
+        n as f64 / (secs - n as f64 / gen_rate).max(1e-9)
+    );
+    println!(
+        "index size: {:.1} MB ({:.0} bytes/listing)",
+        stats.size_bytes as f64 / 1e6,
+        stats.size_bytes as f64 / n.max(1) as f64
+    );
+    println!("build memory: VmHWM {}", status("VmHWM:"));
+
+    let out = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .args(["--serve", &dir.to_string_lossy(), "--per-class", &per_class.to_string()])
+        .status()
+        .expect("serve phase");
+    assert!(out.success(), "serve phase failed");
+}

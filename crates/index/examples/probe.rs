@@ -1,0 +1,22 @@
+#[path = "../benches/support/synth.rs"]
+mod synth;
+use synth::{Class, Synth, workload};
+fn main() {
+    let dir = std::env::args().nth(1).unwrap();
+    let what = std::env::args().nth(2).unwrap();
+    let index = iop_index::Index::open(std::path::Path::new(&dir)).unwrap();
+    let zips = Synth::new(7).zips().to_vec();
+    let queries = workload(11, &zips, 200);
+    let per_page: usize = std::env::args().nth(3).map(|s| s.parse().unwrap()).unwrap_or(20);
+    let t = std::time::Instant::now();
+    let mut n = 0;
+    for _ in 0..5 {
+        for (c, q) in &queries {
+            if c.name() != what { continue; }
+            let mut q = q.clone(); q.per_page = per_page; q.page = 1;
+            std::hint::black_box(index.search(&q).unwrap());
+            n += 1;
+        }
+    }
+    eprintln!("{what} per_page {per_page}: {n} queries, {:.3} ms wall each", t.elapsed().as_secs_f64() * 1e3 / n as f64);
+}

@@ -1,0 +1,575 @@
+//! The one pass over the candidates of a search: filters, disjunctive facets, total and top-k.
+//!
+//! The tantivy query selects the *base set*: text AND area (with virtual programs serving the
+//! searched state when the schedule filter asks for `virtual`). Attribute filters are not in
+//! the query, because disjunctive facets need the listings that fail them too: a listing that
+//! fails exactly one filtered group `g` still counts in `g`'s facets ("what would picking
+//! another value of `g` give"). So for every base listing the collector evaluates each filtered
+//! group from the packed bits (`layout`):
+//! - fails none: a match; counted in `total`, in every group's facets, and offered to the top-k;
+//! - fails exactly one group: counted in that group's facets only;
+//! - fails more: ignored.
+//!
+//! Facet counts are bit-sliced ("vertical") counters: adding a listing's two words costs a
+//! couple of AND/XORs on average, whatever the number of values that hold.
+//!
+//! Top-k keeps `page * per_page` candidates per segment ordered by (key, id ordinal); the
+//! harvest turns ordinals into strings so segments merge on the real name and id.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use iop_core::distance::haversine_m;
+use iop_core::listing::Tri;
+use iop_core::{Group, Vocabulary};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, ColumnValues, StrColumn};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{BitSet, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, Term};
+
+use crate::layout::{GroupBits, Layout, WORDS};
+use crate::schema::{self, Fields};
+use crate::text::{attr_not_term, attr_term};
+
+/// Distance at which a relevance score is halved when blended with distance.
+pub(crate) const BLEND_M: f64 = 10.0 * iop_core::distance::METRES_PER_MILE;
+
+/// Bit planes of the vertical counters: a segment has fewer than 2^32 documents.
+const PLANES: usize = 32;
+
+/// How results are ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// Nearest first; listings without a location last.
+    Distance,
+    /// Best score first (blended with distance when there is a point).
+    Relevance,
+    /// Folded name A to Z.
+    Name,
+}
+
+/// One filtered group of a request.
+#[derive(Debug)]
+pub(crate) struct FilterPlan {
+    pub group: Group,
+    gb: &'static GroupBits,
+    /// Requested vocabulary values, as the group's bits.
+    requested: u64,
+    /// Requested values outside the vocabulary: evaluated from `attr` terms.
+    others: Vec<String>,
+    /// This group's facet bits (yes + unknown flag).
+    count_mask: [u64; WORDS],
+}
+
+impl FilterPlan {
+    pub(crate) fn new(group: Group, values: &[String]) -> FilterPlan {
+        let gb = Layout::get().group(group);
+        let mut requested = 0u64;
+        let mut others = Vec::new();
+        for v in values {
+            match gb.index_of(v) {
+                Some(i) => requested |= 1 << i,
+                None if !others.contains(v) => others.push(v.clone()),
+                None => {}
+            }
+        }
+        FilterPlan { group, gb, requested, others, count_mask: gb.count_mask() }
+    }
+
+    /// `Listing::filter_match`, from the bits (and `attr` postings for non-vocabulary values).
+    #[inline]
+    fn eval(&self, w: &[u64; WORDS], doc: DocId, others: &[(BitSet, Option<BitSet>)]) -> Tri {
+        if self.gb.yes(w) & self.requested != 0 {
+            return Tri::Yes;
+        }
+        if others.iter().any(|(yes, _)| yes.contains(doc)) {
+            return Tri::Yes;
+        }
+        if self.requested & !self.gb.no(w) != 0 {
+            return Tri::Unknown;
+        }
+        let known = self.gb.is_known(w);
+        let any_unknown = others.iter().any(|(_, no)| match no {
+            Some(no) => !no.contains(doc),
+            None => !known,
+        });
+        if any_unknown { Tri::Unknown } else { Tri::No }
+    }
+}
+
+/// Everything the collector needs to know about a request.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub fields: Fields,
+    pub filters: Vec<FilterPlan>,
+    pub include_unknown: bool,
+    /// Search point (Radius areas).
+    pub point: Option<(f64, f64)>,
+    pub radius_m: Option<f64>,
+    /// The state of a State area, to tell its own listings from virtual matches.
+    pub area_state: Option<String>,
+    /// Virtual programs serving the area's state are in the base set.
+    pub virtual_ext: bool,
+    pub order: Order,
+    /// Scores come from text.
+    pub text: bool,
+    /// Results to skip and to return.
+    pub offset: usize,
+    pub per_page: usize,
+}
+
+impl Plan {
+    fn k(&self) -> usize {
+        self.offset.saturating_add(self.per_page)
+    }
+}
+
+/// A result before its stored listing is read.
+#[derive(Clone, Debug)]
+pub(crate) struct Candidate {
+    primary: Primary,
+    id: String,
+    pub segment: SegmentOrdinal,
+    pub doc: DocId,
+    pub score: Score,
+    pub distance_m: Option<f64>,
+    pub virtual_match: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Primary {
+    Num(f64),
+    Text(String),
+}
+
+fn cmp_primary(a: &Primary, b: &Primary) -> Ordering {
+    match (a, b) {
+        (Primary::Num(x), Primary::Num(y)) => x.total_cmp(y),
+        (Primary::Text(x), Primary::Text(y)) => x.cmp(y),
+        (Primary::Num(_), Primary::Text(_)) => Ordering::Less,
+        (Primary::Text(_), Primary::Num(_)) => Ordering::Greater,
+    }
+}
+
+/// What one search found.
+#[derive(Debug)]
+pub(crate) struct Found {
+    pub total: u64,
+    /// Count per bit of the packed words.
+    pub counts: [[u64; 64]; WORDS],
+    /// The requested page, in order.
+    pub page: Vec<Candidate>,
+}
+
+impl Found {
+    /// The facet counts of every group.
+    pub(crate) fn facets(
+        &self,
+    ) -> std::collections::BTreeMap<Group, iop_core::search::FacetCounts> {
+        let layout = Layout::get();
+        let vocab = Vocabulary::get();
+        Group::ALL
+            .into_iter()
+            .map(|g| {
+                let gb = layout.group(g);
+                let values = vocab
+                    .values(g)
+                    .iter()
+                    .map(|v| {
+                        let n = gb
+                            .index_of(&v.value)
+                            .map_or(0, |i| self.counts[gb.word][(gb.shift + i) as usize]);
+                        (v.value.clone(), n)
+                    })
+                    .collect();
+                let unknown = self.counts[gb.flag_word][gb.unknown_bit as usize];
+                (g, iop_core::search::FacetCounts { values, unknown })
+            })
+            .collect()
+    }
+}
+
+/// The tantivy collector of a [`Plan`].
+pub(crate) struct SearchCollector {
+    pub plan: Arc<Plan>,
+}
+
+/// Bit-sliced counters: plane `p` holds bit `p` of every column's count.
+struct Vertical {
+    planes: [[u64; PLANES]; WORDS],
+}
+
+impl Vertical {
+    #[inline]
+    fn add(&mut self, w: [u64; WORDS]) {
+        for (planes, word) in self.planes.iter_mut().zip(w) {
+            let mut carry = word;
+            let mut p = 0;
+            while carry != 0 && p < PLANES {
+                let t = planes[p] & carry;
+                planes[p] ^= carry;
+                carry = t;
+                p += 1;
+            }
+        }
+    }
+
+    fn counts(&self) -> [[u64; 64]; WORDS] {
+        let mut out = [[0u64; 64]; WORDS];
+        for (o, planes) in out.iter_mut().zip(&self.planes) {
+            for (bit, c) in o.iter_mut().enumerate() {
+                *c = (0..PLANES).map(|p| (planes[p] >> bit & 1) << p).sum();
+            }
+        }
+        out
+    }
+}
+
+/// A heap entry: (key, id ordinal) with the worst on top.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    key: f64,
+    tie: u64,
+    doc: DocId,
+    score: Score,
+    distance: f64,
+    virtual_match: bool,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key.total_cmp(&other.key).then(self.tie.cmp(&other.tie))
+    }
+}
+
+type U64Col = Arc<dyn ColumnValues<u64>>;
+type F64Col = Arc<dyn ColumnValues<f64>>;
+
+pub(crate) struct SegmentSearch {
+    plan: Arc<Plan>,
+    segment: SegmentOrdinal,
+    bits: [U64Col; WORDS],
+    geo: Option<(F64Col, F64Col)>,
+    /// State ordinals and the ordinal of the area's state (State areas with virtual matches).
+    state: Option<(U64Col, Option<u64>)>,
+    ids: (U64Col, Option<StrColumn>),
+    names: Option<(U64Col, Option<StrColumn>)>,
+    /// Per filter, per non-vocabulary value: docs where it holds, docs where it is known not to.
+    others: Vec<Vec<(BitSet, Option<BitSet>)>>,
+    counters: Vertical,
+    total: u64,
+    heap: BinaryHeap<Entry>,
+}
+
+fn u64_col(seg: &SegmentReader, name: &str, default: u64) -> tantivy::Result<U64Col> {
+    let col: Column<u64> = seg
+        .fast_fields()
+        .column_opt(name)?
+        .unwrap_or_else(|| Column::build_empty_column(seg.max_doc()));
+    Ok(col.first_or_default_col(default))
+}
+
+pub(crate) fn f64_col(seg: &SegmentReader, name: &str) -> tantivy::Result<F64Col> {
+    let col: Column<f64> = seg
+        .fast_fields()
+        .column_opt(name)?
+        .unwrap_or_else(|| Column::build_empty_column(seg.max_doc()));
+    Ok(col.first_or_default_col(f64::NAN))
+}
+
+fn str_col(seg: &SegmentReader, name: &str) -> tantivy::Result<(U64Col, Option<StrColumn>)> {
+    let col = seg.fast_fields().str(name)?;
+    let ords = match &col {
+        Some(c) => c.ords().clone().first_or_default_col(u64::MAX),
+        None => Column::build_empty_column(seg.max_doc()).first_or_default_col(u64::MAX),
+    };
+    Ok((ords, col))
+}
+
+fn postings_bitset(seg: &SegmentReader, term: &Term) -> tantivy::Result<BitSet> {
+    let mut set = BitSet::with_max_value(seg.max_doc().max(1));
+    let inverted = seg.inverted_index(term.field())?;
+    if let Some(mut postings) = inverted.read_postings(term, IndexRecordOption::Basic)? {
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            set.insert(doc);
+            doc = postings.advance();
+        }
+    }
+    Ok(set)
+}
+
+impl Collector for SearchCollector {
+    type Fruit = Found;
+    type Child = SegmentSearch;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        seg: &SegmentReader,
+    ) -> tantivy::Result<SegmentSearch> {
+        let plan = Arc::clone(&self.plan);
+        let bits = [u64_col(seg, schema::BITS[0], 0)?, u64_col(seg, schema::BITS[1], 0)?];
+        let geo = match plan.point {
+            Some(_) => Some((f64_col(seg, schema::LAT)?, f64_col(seg, schema::LON)?)),
+            None => None,
+        };
+        let state = match (&plan.area_state, plan.virtual_ext) {
+            (Some(st), true) => {
+                let (ords, col) = str_col(seg, schema::STATE)?;
+                let target = match col {
+                    Some(c) => c.dictionary().term_ord(st.as_bytes())?,
+                    None => None,
+                };
+                Some((ords, target))
+            }
+            _ => None,
+        };
+        let ids = str_col(seg, schema::ID)?;
+        let names =
+            if plan.order == Order::Name { Some(str_col(seg, schema::NAME_SORT)?) } else { None };
+        let mut others = Vec::with_capacity(plan.filters.len());
+        for f in &plan.filters {
+            let mut sets = Vec::new();
+            for v in &f.others {
+                let yes = Term::from_field_text(plan.fields.attr, &attr_term(f.group, v));
+                let no = (f.group == Group::Schedule)
+                    .then(|| Term::from_field_text(plan.fields.attr, &attr_not_term(f.group, v)));
+                let no = match no {
+                    Some(t) => Some(postings_bitset(seg, &t)?),
+                    None => None,
+                };
+                sets.push((postings_bitset(seg, &yes)?, no));
+            }
+            others.push(sets);
+        }
+        Ok(SegmentSearch {
+            plan,
+            segment,
+            bits,
+            geo,
+            state,
+            ids,
+            names,
+            others,
+            counters: Vertical { planes: [[0; PLANES]; WORDS] },
+            total: 0,
+            heap: BinaryHeap::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.plan.text
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Found>) -> tantivy::Result<Found> {
+        let mut total = 0;
+        let mut counts = [[0u64; 64]; WORDS];
+        let mut all = Vec::new();
+        for f in fruits {
+            total += f.total;
+            for (acc, c) in counts.iter_mut().zip(f.counts) {
+                for (a, b) in acc.iter_mut().zip(c) {
+                    *a += b;
+                }
+            }
+            all.extend(f.page);
+        }
+        all.sort_by(|a, b| cmp_primary(&a.primary, &b.primary).then_with(|| a.id.cmp(&b.id)));
+        let page = all.into_iter().skip(self.plan.offset).take(self.plan.per_page).collect();
+        Ok(Found { total, counts, page })
+    }
+}
+
+impl SegmentSearch {
+    #[inline]
+    fn process(&mut self, doc: DocId, score: Score, w: [u64; WORDS]) {
+        let plan = &*self.plan;
+        // Filters first: most base listings of a filtered search stop here.
+        let mut failed: Option<usize> = None;
+        for (i, f) in plan.filters.iter().enumerate() {
+            let ok = match f.eval(&w, doc, &self.others[i]) {
+                Tri::Yes => true,
+                Tri::Unknown => plan.include_unknown,
+                Tri::No => false,
+            };
+            if !ok {
+                if failed.is_some() {
+                    return;
+                }
+                failed = Some(i);
+            }
+        }
+        if let Some(i) = failed {
+            let m = plan.filters[i].count_mask;
+            let mut masked = w;
+            for (x, m) in masked.iter_mut().zip(m) {
+                *x &= m;
+            }
+            self.counters.add(masked);
+            return;
+        }
+        self.counters.add(w);
+        self.total += 1;
+
+        // Area membership and distance.
+        let mut distance = f64::NAN;
+        let mut in_area = true;
+        if let (Some((clat, clon)), Some((lat, lon))) = (plan.point, &self.geo) {
+            let (la, lo) = (lat.get_val(doc), lon.get_val(doc));
+            if la.is_nan() || lo.is_nan() {
+                in_area = false;
+            } else {
+                distance = haversine_m(clat, clon, la, lo);
+                in_area = plan.radius_m.is_none_or(|r| distance <= r);
+            }
+        }
+        if let Some((ords, target)) = &self.state {
+            in_area = target.is_some_and(|t| ords.get_val(doc) == t);
+        }
+        let virtual_match = plan.virtual_ext && !in_area;
+
+        let key = match plan.order {
+            Order::Distance => {
+                if distance.is_nan() {
+                    f64::INFINITY
+                } else {
+                    distance
+                }
+            }
+            Order::Relevance => {
+                let s = if plan.text { f64::from(score) } else { 1.0 };
+                let blend = match (plan.point, plan.radius_m) {
+                    (Some(_), Some(r)) => {
+                        // A virtual match serves the whole state: no worse than the radius edge.
+                        let d = if distance.is_nan() {
+                            r
+                        } else if virtual_match {
+                            distance.min(r)
+                        } else {
+                            distance
+                        };
+                        1.0 / (1.0 + d / BLEND_M)
+                    }
+                    _ => 1.0,
+                };
+                -(s * blend)
+            }
+            Order::Name => match &self.names {
+                Some((ords, _)) => ords.get_val(doc) as f64,
+                None => f64::INFINITY,
+            },
+        };
+        let k = plan.k();
+        if k == 0 {
+            return;
+        }
+        if self.heap.len() >= k {
+            let worst = self.heap.peek().map_or(f64::INFINITY, |e| e.key);
+            if key.total_cmp(&worst) == Ordering::Greater {
+                return;
+            }
+        }
+        let entry =
+            Entry { key, tie: self.ids.0.get_val(doc), doc, score, distance, virtual_match };
+        if self.heap.len() < k {
+            self.heap.push(entry);
+        } else if let Some(mut top) = self.heap.peek_mut()
+            && entry < *top
+        {
+            *top = entry;
+        }
+    }
+}
+
+impl SegmentCollector for SegmentSearch {
+    type Fruit = Found;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let w = [self.bits[0].get_val(doc), self.bits[1].get_val(doc)];
+        self.process(doc, score, w);
+    }
+
+    fn collect_block(&mut self, docs: &[DocId]) {
+        // Read the bits of the whole block at once (the columns decode faster in batches).
+        let mut a = [0u64; tantivy::COLLECT_BLOCK_BUFFER_LEN];
+        let mut b = [0u64; tantivy::COLLECT_BLOCK_BUFFER_LEN];
+        for chunk in docs.chunks(tantivy::COLLECT_BLOCK_BUFFER_LEN) {
+            let n = chunk.len();
+            self.bits[0].get_vals(chunk, &mut a[..n]);
+            self.bits[1].get_vals(chunk, &mut b[..n]);
+            for ((doc, x), y) in chunk.iter().zip(&a).zip(&b) {
+                self.process(*doc, 0.0, [*x, *y]);
+            }
+        }
+    }
+
+    fn harvest(self) -> Found {
+        let counts = self.counters.counts();
+        let mut text = String::new();
+        let mut resolve = |col: &Option<StrColumn>, ord: u64| -> String {
+            text.clear();
+            match col {
+                Some(c) if c.ord_to_str(ord, &mut text).unwrap_or(false) => text.clone(),
+                _ => String::new(),
+            }
+        };
+        let entries = self.heap.into_sorted_vec();
+        let mut page = Vec::with_capacity(entries.len());
+        for e in entries {
+            let primary = match (&self.plan.order, &self.names) {
+                (Order::Name, Some((ords, col))) => {
+                    Primary::Text(resolve(col, ords.get_val(e.doc)))
+                }
+                _ => Primary::Num(e.key),
+            };
+            page.push(Candidate {
+                primary,
+                id: resolve(&self.ids.1, e.tie),
+                segment: self.segment,
+                doc: e.doc,
+                score: e.score,
+                distance_m: (!e.distance.is_nan()).then_some(e.distance),
+                virtual_match: e.virtual_match,
+            });
+        }
+        Found { total: self.total, counts, page }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vertical_counters_count_every_bit() {
+        let mut v = Vertical { planes: [[0; PLANES]; WORDS] };
+        let mut expected = [[0u64; 64]; WORDS];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..1000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let w = [x, x.rotate_left(17) & 0xffff];
+            v.add(w);
+            for (word, e) in w.iter().zip(expected.iter_mut()) {
+                for (bit, c) in e.iter_mut().enumerate() {
+                    *c += word >> bit & 1;
+                }
+            }
+        }
+        assert_eq!(v.counts(), expected);
+    }
+}

@@ -1,0 +1,128 @@
+//! The tantivy schema: every field named once, resolved once into [`Fields`].
+//!
+//! What each field is for:
+//! - `id` (raw, indexed, fast): lookups by id, and the tie-break of every sort.
+//! - `name` (text): the name and the alternative name, boosted at query time.
+//! - `body` (text): description and raw service names.
+//! - `attr` (raw, indexed): one term per value that holds, `level=iop`, and for the schedule
+//!   `schedule!evening` for a facet known not to hold. Text search reaches vocabulary labels
+//!   through these terms (a query word that matches a label becomes a term query here), and
+//!   filter values outside the vocabulary are evaluated from them.
+//! - `bits0`, `bits1` (u64, fast): the three-valued attributes of every group packed as bits
+//!   (see `layout`); filters and facet counts are computed from these two words.
+//! - `state` (raw, indexed, fast), `vstate` (raw, indexed): the address state, and the states a
+//!   listing serves virtually (only when its `virtual` facet holds).
+//! - `lat`, `lon` (f64, fast) and `cell` (u64, indexed, one term per grid level): geo.
+//!   Not stored: the stored listing already carries its location.
+//! - `name_sort` (raw, fast): the folded name, for sorting by name.
+//! - `listing` (text, stored only): the whole listing as JSON (the API shape from `iop_core`).
+//!   A string rather than bytes: tantivy reads stored strings in one copy, bytes one by one.
+
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions,
+};
+
+use crate::layout::WORDS;
+use crate::{Error, Result};
+
+/// The version of the on-disk layout. Bump it whenever a field, a tokenizer or the meaning of
+/// an indexed value changes: an index of another version is refused with a message asking to
+/// rebuild it with `iop index`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub(crate) const ID: &str = "id";
+pub(crate) const NAME: &str = "name";
+pub(crate) const BODY: &str = "body";
+pub(crate) const ATTR: &str = "attr";
+pub(crate) const BITS: [&str; WORDS] = ["bits0", "bits1"];
+pub(crate) const STATE: &str = "state";
+pub(crate) const VSTATE: &str = "vstate";
+pub(crate) const LAT: &str = "lat";
+pub(crate) const LON: &str = "lon";
+pub(crate) const CELL: &str = "cell";
+pub(crate) const NAME_SORT: &str = "name_sort";
+pub(crate) const LISTING: &str = "listing";
+
+/// The analyzer of `name` and `body` (and of query text): simple word split, lower case,
+/// ASCII folding (`Español` -> `espanol`).
+pub(crate) const TOKENIZER: &str = "iop_folded";
+
+/// Every field handle, resolved once.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub name: Field,
+    pub body: Field,
+    pub attr: Field,
+    pub bits: [Field; WORDS],
+    pub state: Field,
+    pub vstate: Field,
+    pub lat: Field,
+    pub lon: Field,
+    pub cell: Field,
+    pub name_sort: Field,
+    pub listing: Field,
+}
+
+/// The schema of this version.
+pub(crate) fn schema() -> Schema {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    b.add_text_field(ID, STRING | FAST);
+    b.add_text_field(NAME, text.clone());
+    b.add_text_field(BODY, text);
+    b.add_text_field(ATTR, STRING);
+    for name in BITS {
+        b.add_u64_field(name, FAST);
+    }
+    b.add_text_field(STATE, STRING | FAST);
+    b.add_text_field(VSTATE, STRING);
+    b.add_f64_field(LAT, FAST);
+    b.add_f64_field(LON, FAST);
+    b.add_u64_field(CELL, NumericOptions::from(INDEXED));
+    b.add_text_field(NAME_SORT, FAST);
+    b.add_text_field(LISTING, STORED);
+    b.build()
+}
+
+impl Fields {
+    /// Resolves every field in `schema`; an index missing one was built by another version.
+    pub(crate) fn new(schema: &Schema) -> Result<Fields> {
+        let f = |name: &str| {
+            schema
+                .get_field(name)
+                .map_err(|_| Error::Storage(format!("the index has no field {name:?}")))
+        };
+        Ok(Fields {
+            id: f(ID)?,
+            name: f(NAME)?,
+            body: f(BODY)?,
+            attr: f(ATTR)?,
+            bits: [f(BITS[0])?, f(BITS[1])?],
+            state: f(STATE)?,
+            vstate: f(VSTATE)?,
+            lat: f(LAT)?,
+            lon: f(LON)?,
+            cell: f(CELL)?,
+            name_sort: f(NAME_SORT)?,
+            listing: f(LISTING)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_resolves() {
+        let fields = Fields::new(&schema()).expect("fields");
+        assert_ne!(fields.lat, fields.lon);
+        assert_eq!(schema().fields().count(), 11 + WORDS);
+    }
+}

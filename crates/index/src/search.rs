@@ -1,0 +1,315 @@
+//! An open generation and the search itself.
+
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use iop_core::Group;
+use iop_core::Listing;
+use iop_core::distance::haversine_m;
+use iop_core::listing::FilterMatch;
+use iop_core::search::{Area, Hit, Matched, SearchRequest, SearchResults, Sort};
+use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{
+    DocAddress, DocId, DocSet, IndexReader, ReloadPolicy, Searcher, TERMINATED, TantivyDocument,
+    Term,
+};
+
+use crate::collect::{FilterPlan, Order, Plan, SearchCollector, f64_col};
+use crate::schema::{self, Fields, TOKENIZER};
+use crate::store::{self, GenerationMeta};
+use crate::text::{self, TextPlan};
+use crate::{Error, IndexStats, Result};
+
+/// Largest page size served (API.md: `per_page` 1 to 100).
+const MAX_PER_PAGE: usize = 100;
+
+/// An open, searchable index generation.
+pub struct Index {
+    generation: String,
+    path: PathBuf,
+    stats: IndexStats,
+    fields: Fields,
+    // Kept so the searcher's segments stay registered with their reader.
+    _reader: IndexReader,
+    searcher: Searcher,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("generation", &self.generation)
+            .field("path", &self.path)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Index {
+    /// Opens the current generation in `dir`.
+    pub fn open(dir: &Path) -> Result<Index> {
+        let generation = store::read_current(dir)?;
+        let path = dir.join(&generation);
+        let meta: GenerationMeta = store::read_meta(&path)?;
+        meta.check(dir)?;
+        let index = tantivy::Index::open_in_dir(&path)?;
+        index.tokenizers().register(TOKENIZER, text::analyzer());
+        let fields = Fields::new(&index.schema())?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let searcher = reader.searcher();
+        if searcher.num_docs() != meta.listings {
+            return Err(Error::Storage(format!(
+                "{} holds {} listings but its generation.json says {}",
+                path.display(),
+                searcher.num_docs(),
+                meta.listings
+            )));
+        }
+        Ok(Index { generation, path, stats: meta.stats(), fields, _reader: reader, searcher })
+    }
+
+    /// The generation's directory name (`gen-000007`).
+    pub fn generation(&self) -> &str {
+        &self.generation
+    }
+
+    /// Facts about this generation.
+    pub fn stats(&self) -> &IndexStats {
+        &self.stats
+    }
+
+    /// One listing by id.
+    pub fn get(&self, id: &str) -> Result<Option<Listing>> {
+        match self.address_of(id)? {
+            Some(addr) => self.listing_at(addr).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Several listings by id, in the order asked (unknown ids skipped).
+    pub fn get_many(&self, ids: &[&str]) -> Result<Vec<Listing>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(l) = self.get(id)? {
+                out.push(l);
+            }
+        }
+        Ok(out)
+    }
+
+    fn address_of(&self, id: &str) -> Result<Option<DocAddress>> {
+        let term = Term::from_field_text(self.fields.id, id);
+        for (ord, seg) in self.searcher.segment_readers().iter().enumerate() {
+            let inverted = seg.inverted_index(self.fields.id)?;
+            let postings = inverted
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(|e| Error::Storage(format!("reading the id postings: {e}")))?;
+            if let Some(postings) = postings {
+                let doc: DocId = postings.doc();
+                if doc != TERMINATED {
+                    return Ok(Some(DocAddress::new(ord as u32, doc)));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn listing_at(&self, addr: DocAddress) -> Result<Listing> {
+        let doc: TantivyDocument = self.searcher.doc(addr)?;
+        let json = doc
+            .get_first(self.fields.listing)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| Error::Storage(format!("document {addr:?} has no stored listing")))?;
+        serde_json::from_str(json)
+            .map_err(|e| Error::Storage(format!("stored listing {addr:?} is unreadable: {e}")))
+    }
+
+    /// Answers a search (semantics: API.md, and `collect` for how).
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        let f = &self.fields;
+        let text_plan = req.text.as_deref().and_then(TextPlan::parse);
+        let (area_query, point, radius_m, area_state) = match &req.area {
+            None => (None, None, None, None),
+            Some(Area::Radius { lat, lon, radius_m, state }) => {
+                check_point(*lat, *lon, *radius_m)?;
+                let q = radius_query(f, *lat, *lon, *radius_m);
+                (Some(q), Some((*lat, *lon)), Some(*radius_m), state.clone())
+            }
+            Some(Area::State(st)) => {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(f.state, st),
+                    IndexRecordOption::Basic,
+                ));
+                (Some(q), None, None, Some(st.clone()))
+            }
+        };
+        let wants_virtual =
+            req.filters.get(&Group::Schedule).is_some_and(|v| v.iter().any(|x| x == "virtual"));
+        let virtual_ext = wants_virtual && area_state.is_some();
+        let area_query = match (area_query, &area_state) {
+            (Some(q), Some(st)) if virtual_ext => {
+                let virt: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(f.vstate, st),
+                    IndexRecordOption::Basic,
+                ));
+                Some(Box::new(BooleanQuery::union(vec![q, virt])) as Box<dyn Query>)
+            }
+            (q, _) => q,
+        };
+
+        let order = match req.effective_sort() {
+            Sort::Distance => Order::Distance,
+            Sort::Name | Sort::Auto => Order::Name,
+            Sort::Relevance if text_plan.is_some() || point.is_some() => Order::Relevance,
+            Sort::Relevance => Order::Name,
+        };
+        let per_page = req.per_page.clamp(1, MAX_PER_PAGE);
+        let offset = req.page.max(1).saturating_sub(1).saturating_mul(per_page);
+        let filters = req
+            .filters
+            .iter()
+            .filter(|(_, values)| !values.is_empty())
+            .map(|(g, values)| FilterPlan::new(*g, values))
+            .collect();
+        let plan = Arc::new(Plan {
+            fields: *f,
+            filters,
+            include_unknown: req.include_unknown,
+            point,
+            radius_m,
+            area_state: if matches!(req.area, Some(Area::State(_))) { area_state } else { None },
+            virtual_ext,
+            order,
+            text: text_plan.is_some(),
+            offset,
+            per_page,
+        });
+
+        let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(t) = &text_plan {
+            musts.push((Occur::Must, t.query(f)));
+        }
+        if let Some(q) = area_query {
+            // The area selects; it must not add to text scores.
+            musts.push((Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
+        }
+        let query: Box<dyn Query> = match musts.len() {
+            0 => Box::new(AllQuery),
+            1 => musts.pop().map(|(_, q)| q).expect("one clause"),
+            _ => Box::new(BooleanQuery::new(musts)),
+        };
+        let found = self.searcher.search(&*query, &SearchCollector { plan: Arc::clone(&plan) })?;
+
+        let mut hits = Vec::with_capacity(found.page.len());
+        for c in &found.page {
+            let listing = self.listing_at(DocAddress::new(c.segment, c.doc))?;
+            let mut matched = Matched { virtual_match: c.virtual_match, ..Matched::default() };
+            for (g, values) in &req.filters {
+                if values.is_empty() {
+                    continue;
+                }
+                match listing.filter_match(*g, values) {
+                    FilterMatch::Yes(v) => {
+                        matched.filters.insert(*g, v);
+                    }
+                    FilterMatch::Unknown => matched.unknown.push(*g),
+                    FilterMatch::No => {}
+                }
+            }
+            if let Some(t) = &text_plan {
+                matched.text = t.explain(&listing);
+            }
+            let distance_m = match (point, &listing.location) {
+                (Some((lat, lon)), Some(loc)) => {
+                    Some(c.distance_m.unwrap_or_else(|| haversine_m(lat, lon, loc.lat, loc.lon)))
+                }
+                _ => None,
+            };
+            hits.push(Hit {
+                listing,
+                distance_m,
+                score: text_plan.is_some().then_some(c.score),
+                matched,
+            });
+        }
+        Ok(SearchResults { total: found.total, hits, facets: found.facets() })
+    }
+}
+
+fn check_point(lat: f64, lon: f64, radius_m: f64) -> Result<()> {
+    if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
+        return Err(Error::Request(format!("latitude {lat} is not between -90 and 90")));
+    }
+    if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
+        return Err(Error::Request(format!("longitude {lon} is not between -180 and 180")));
+    }
+    if !(radius_m.is_finite() && radius_m >= 0.0) {
+        return Err(Error::Request(format!("radius {radius_m} m is not a distance")));
+    }
+    Ok(())
+}
+
+fn f64_range(field: tantivy::schema::Field, lo: f64, hi: f64) -> Box<dyn Query> {
+    Box::new(RangeQuery::new(
+        Bound::Included(Term::from_field_f64(field, lo)),
+        Bound::Included(Term::from_field_f64(field, hi)),
+    ))
+}
+
+/// Cells, bounding box and exact distance, all inside the query (never a post-filter).
+fn radius_query(f: &Fields, lat: f64, lon: f64, radius_m: f64) -> Box<dyn Query> {
+    let b = crate::geo::bbox(lat, lon, radius_m);
+    let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(cells) = crate::geo::covering_cells(&b) {
+        // A union of term queries: `TermSetQuery` builds an FST per query, which costs more
+        // than the search itself for a few dozen cells.
+        let terms: Vec<Box<dyn Query>> = cells
+            .into_iter()
+            .map(|c| {
+                let t = Term::from_field_u64(f.cell, c);
+                Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>
+            })
+            .collect();
+        musts.push((Occur::Must, Box::new(BooleanQuery::union(terms))));
+    }
+    musts.push((Occur::Must, f64_range(f.lat, b.lat.0, b.lat.1)));
+    let lon_q: Box<dyn Query> = if b.lon.len() == 1 {
+        f64_range(f.lon, b.lon[0].0, b.lon[0].1)
+    } else {
+        Box::new(BooleanQuery::union(
+            b.lon.iter().map(|(lo, hi)| f64_range(f.lon, *lo, *hi)).collect(),
+        ))
+    };
+    musts.push((Occur::Must, lon_q));
+    let exact: DocPredicateQuery = FunctionPredicate::from(move |seg: &tantivy::SegmentReader| {
+        let la = f64_col(seg, schema::LAT)?;
+        let lo = f64_col(seg, schema::LON)?;
+        // NaN (no location) compares false: never within.
+        Ok(move |doc: DocId| haversine_m(lat, lon, la.get_val(doc), lo.get_val(doc)) <= radius_m)
+    })
+    .into();
+    musts.push((Occur::Must, Box::new(exact)));
+    Box::new(BooleanQuery::new(musts))
+}
+
+/// Every vocabulary value of every group appears in the facets (zeros included).
+#[cfg(test)]
+mod tests {
+    use iop_core::Vocabulary;
+
+    use super::*;
+
+    #[test]
+    fn vocabulary_is_what_facets_list() {
+        // The facets of an empty result still list every value: checked through `Found`.
+        let found = crate::collect::Found { total: 0, counts: [[0; 64]; 2], page: vec![] };
+        let facets = found.facets();
+        for g in Group::ALL {
+            assert_eq!(facets[&g].values.len(), Vocabulary::get().values(g).len());
+        }
+    }
+}

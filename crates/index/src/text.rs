@@ -1,0 +1,554 @@
+//! Free text: the analyzer, synonyms, vocabulary labels, the query, and why a listing matched.
+//!
+//! A search text becomes a list of [`Unit`]s; EVERY unit must match (AND), and a unit matches
+//! through any of (OR):
+//! - the word itself in `name` (boosted) or `body`;
+//! - a typo: 1 edit for words of 5 characters or more, 2 from 9 (`FuzzyTermQuery`);
+//! - a prefix, for the last word when the text does not end with a space (search as you type);
+//! - a synonym from `data/synonyms.csv` (`suboxone` -> `buprenorphine`), as a term or a phrase;
+//! - a vocabulary label (English or Spanish) of a value the listing has: the label table is
+//!   small and fixed, so a word is matched against it here and becomes a term query on `attr`
+//!   (`level=iop`) instead of indexing the same label text into every listing.
+//!
+//! A unit is one word, or several when they form a multi-word synonym (`dual diagnosis`).
+//! Stop words (`data/stopwords.txt`: "near", "me", "de"...) are dropped unless the text is made
+//! of nothing else.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use iop_core::listing::Tri;
+use iop_core::{Group, Listing, Vocabulary};
+use tantivy::Term;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+};
+
+use crate::schema::Fields;
+
+/// Query-time weights. Exact words outrank synonyms, which outrank typos and prefixes; a match
+/// in the name counts three times a match in the body.
+const NAME_BOOST: f32 = 3.0;
+const BODY_BOOST: f32 = 1.0;
+const SYNONYM: f32 = 0.8;
+const FUZZY: f32 = 0.3;
+const PREFIX: f32 = 0.4;
+const LABEL: f32 = 0.5;
+
+/// At most this many units are searched; the rest of a very long text is ignored (it bounds the
+/// work one request can ask for).
+pub(crate) const MAX_UNITS: usize = 16;
+
+/// Shortest prefix expanded for search-as-you-type.
+const MIN_PREFIX: usize = 3;
+
+/// The analyzer shared by indexing and querying.
+pub(crate) fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// The tokens of `text`, as indexed.
+pub(crate) fn tokens(text: &str) -> Vec<String> {
+    thread_local! {
+        static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
+    }
+    ANALYZER.with(|a| {
+        let mut a = a.borrow_mut();
+        let mut stream = a.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
+            out.push(t.text.clone());
+        }
+        out
+    })
+}
+
+/// The folded form of a name, for sorting.
+pub(crate) fn sort_key(name: &str) -> String {
+    let t = tokens(name).join(" ");
+    if t.is_empty() { "~".to_owned() } else { t }
+}
+
+/// How many edits a word may carry and still match.
+pub(crate) fn max_edits(word: &str) -> u8 {
+    if word.bytes().any(|b| b.is_ascii_digit()) {
+        return 0;
+    }
+    match word.chars().count() {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// Optimal-string-alignment distance (an adjacent swap is one edit, as in tantivy's fuzzy
+/// query with `transposition_cost_one`), or `None` when it exceeds `max`.
+pub(crate) fn edits_within(a: &str, b: &str, max: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let w = b.len() + 1;
+    let mut prev2 = vec![0usize; w];
+    let mut prev: Vec<usize> = (0..w).collect();
+    let mut cur = vec![0usize; w];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(prev2[j - 2] + 1);
+            }
+            cur[j] = d;
+            row_min = row_min.min(d);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    Some(prev[b.len()]).filter(|d| *d <= max)
+}
+
+/// The synonym table: source token sequence -> target token sequences.
+#[derive(Debug)]
+pub(crate) struct Synonyms {
+    map: HashMap<Vec<String>, Vec<Vec<String>>>,
+    longest: usize,
+}
+
+impl Synonyms {
+    /// The compiled-in table (`data/synonyms.csv`).
+    pub(crate) fn get() -> &'static Synonyms {
+        static SYN: OnceLock<Synonyms> = OnceLock::new();
+        SYN.get_or_init(|| {
+            Synonyms::parse(include_str!("../data/synonyms.csv"))
+                .expect("data/synonyms.csv is checked by text::tests")
+        })
+    }
+
+    /// Parses `from,to` rows (a header line first).
+    pub(crate) fn parse(csv: &str) -> Result<Synonyms, String> {
+        let mut map: HashMap<Vec<String>, Vec<Vec<String>>> = HashMap::new();
+        for (i, line) in csv.lines().enumerate().skip(1) {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let (from, to) =
+                line.split_once(',').ok_or_else(|| format!("line {}: no comma", i + 1))?;
+            let (from, to) = (tokens(from), tokens(to));
+            if from.is_empty() || to.is_empty() {
+                return Err(format!("line {}: empty side", i + 1));
+            }
+            let targets = map.entry(from).or_default();
+            if !targets.contains(&to) {
+                targets.push(to);
+            }
+        }
+        let longest = map.keys().map(Vec::len).max().unwrap_or(1);
+        Ok(Synonyms { map, longest })
+    }
+
+    fn targets(&self, words: &[String]) -> Option<&Vec<Vec<String>>> {
+        self.map.get(words)
+    }
+
+    /// Number of rows' sources.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
+fn stopwords() -> &'static HashSet<String> {
+    static STOP: OnceLock<HashSet<String>> = OnceLock::new();
+    STOP.get_or_init(|| {
+        include_str!("../data/stopwords.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .flat_map(tokens)
+            .collect()
+    })
+}
+
+/// One vocabulary value with the tokens of its English and Spanish labels.
+#[derive(Debug)]
+struct Label {
+    group: Group,
+    value: String,
+    tokens: Vec<Vec<String>>,
+}
+
+fn labels() -> &'static [Label] {
+    static LABELS: OnceLock<Vec<Label>> = OnceLock::new();
+    LABELS.get_or_init(|| {
+        let vocab = Vocabulary::get();
+        let mut out = Vec::new();
+        for g in Group::ALL {
+            for v in vocab.values(g) {
+                out.push(Label {
+                    group: g,
+                    value: v.value.clone(),
+                    tokens: vec![tokens(&v.en), tokens(&v.es)],
+                });
+            }
+        }
+        out
+    })
+}
+
+/// The `attr` term of a value that holds.
+pub(crate) fn attr_term(group: Group, value: &str) -> String {
+    format!("{group}={value}")
+}
+
+/// The `attr` term of a schedule facet known not to hold.
+pub(crate) fn attr_not_term(group: Group, value: &str) -> String {
+    format!("{group}!{value}")
+}
+
+/// Whether `needle` occurs contiguously in `hay`.
+fn contains_seq(hay: &[String], needle: &[String]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// How one word may match a token.
+#[derive(Clone, Copy, Debug)]
+struct WordRule {
+    edits: u8,
+    prefix: bool,
+}
+
+impl WordRule {
+    /// The token that `word` matches under this rule, preferring exact, then typo, then prefix.
+    fn best<'a>(
+        &self,
+        word: &str,
+        toks: impl Iterator<Item = &'a String> + Clone,
+    ) -> Option<Hit<'a>> {
+        if toks.clone().any(|t| t.as_str() == word) {
+            return Some(Hit::Exact);
+        }
+        if self.edits > 0 {
+            let mut best: Option<(usize, &String)> = None;
+            for t in toks.clone() {
+                if let Some(d) = edits_within(word, t, self.edits as usize)
+                    && best.is_none_or(|(bd, bt)| (d, t) < (bd, bt))
+                {
+                    best = Some((d, t));
+                }
+            }
+            if let Some((_, t)) = best {
+                return Some(Hit::Changed(t));
+            }
+        }
+        if self.prefix {
+            return toks.filter(|t| t.starts_with(word)).min().map(Hit::Changed);
+        }
+        None
+    }
+}
+
+enum Hit<'a> {
+    Exact,
+    Changed(&'a String),
+}
+
+/// A part of the query text that must match.
+#[derive(Clone, Debug)]
+pub(crate) struct Unit {
+    /// The words as typed (folded).
+    words: Vec<String>,
+    /// Synonym targets.
+    expansions: Vec<Vec<String>>,
+    /// The last word may match as a prefix.
+    prefix_last: bool,
+}
+
+impl Unit {
+    fn rule(&self, i: usize) -> WordRule {
+        let w = &self.words[i];
+        WordRule {
+            edits: max_edits(w),
+            prefix: self.prefix_last
+                && i + 1 == self.words.len()
+                && w.chars().count() >= MIN_PREFIX,
+        }
+    }
+}
+
+/// A parsed search text.
+#[derive(Clone, Debug)]
+pub(crate) struct TextPlan {
+    pub units: Vec<Unit>,
+}
+
+impl TextPlan {
+    /// Parses a search text; `None` when it has no words.
+    pub(crate) fn parse(text: &str) -> Option<TextPlan> {
+        let all = tokens(text);
+        if all.is_empty() {
+            return None;
+        }
+        let stop = stopwords();
+        let syn = Synonyms::get();
+        let kept: Vec<String> = all
+            .iter()
+            .filter(|t| !stop.contains(*t) || syn.targets(std::slice::from_ref(*t)).is_some())
+            .cloned()
+            .collect();
+        let words = if kept.is_empty() { all } else { kept };
+        // Search as you type: the last word is a prefix unless the text ends after it.
+        let typing = text.chars().last().is_some_and(char::is_alphanumeric);
+        let mut units = Vec::new();
+        let mut i = 0;
+        while i < words.len() && units.len() < MAX_UNITS {
+            let mut n = syn.longest.min(words.len() - i);
+            let unit = loop {
+                if n == 0 {
+                    break Unit {
+                        words: vec![words[i].clone()],
+                        expansions: vec![],
+                        prefix_last: false,
+                    };
+                }
+                if let Some(t) = syn.targets(&words[i..i + n]) {
+                    break Unit {
+                        words: words[i..i + n].to_vec(),
+                        expansions: t.clone(),
+                        prefix_last: false,
+                    };
+                }
+                n -= 1;
+            };
+            i += unit.words.len();
+            units.push(unit);
+        }
+        if typing
+            && i == words.len()
+            && let Some(last) = units.last_mut()
+        {
+            last.prefix_last = true;
+        }
+        Some(TextPlan { units })
+    }
+
+    /// The tantivy query: every unit must match.
+    pub(crate) fn query(&self, f: &Fields) -> Box<dyn Query> {
+        let clauses =
+            self.units.iter().map(|u| (Occur::Must, unit_query(u, f))).collect::<Vec<_>>();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// How each unit matched `listing` (for `Matched::text`): `word` when it is there as typed,
+    /// `word→term` through a synonym, a typo or a prefix.
+    pub(crate) fn explain(&self, listing: &Listing) -> Vec<String> {
+        let pieces = listing_pieces(listing);
+        let all: Vec<&String> = pieces.iter().flatten().collect();
+        let mut out = Vec::new();
+        for u in &self.units {
+            // Literally, word by word.
+            let literal: Option<Vec<String>> = (0..u.words.len())
+                .map(|i| {
+                    let w = &u.words[i];
+                    u.rule(i).best(w, all.iter().copied()).map(|h| match h {
+                        Hit::Exact => w.clone(),
+                        Hit::Changed(t) => format!("{w}→{t}"),
+                    })
+                })
+                .collect();
+            let exact = literal.as_ref().is_some_and(|l| l.iter().all(|x| !x.contains('→')));
+            if exact {
+                out.extend(literal.unwrap_or_default());
+                continue;
+            }
+            if let Some(e) = u.expansions.iter().find(|e| pieces.iter().any(|p| contains_seq(p, e)))
+            {
+                out.push(format!("{}→{}", u.words.join(" "), e.join(" ")));
+                continue;
+            }
+            out.extend(literal.unwrap_or_default());
+        }
+        out
+    }
+}
+
+/// The token sequences a listing can be matched on: its text fields and the labels of the
+/// vocabulary values that hold for it.
+fn listing_pieces(l: &Listing) -> Vec<Vec<String>> {
+    let mut out = vec![tokens(&l.name)];
+    out.extend(l.alt_name.as_deref().map(tokens));
+    out.extend(l.description.as_deref().map(tokens));
+    out.extend(l.services.iter().map(|s| tokens(s)));
+    for label in labels() {
+        if l.has(label.group, &label.value) == Tri::Yes {
+            out.extend(label.tokens.iter().cloned());
+        }
+    }
+    out
+}
+
+/// `attr` terms of the values whose label matches `word` under `rule`.
+fn label_terms_for_word(word: &str, rule: WordRule) -> Vec<(String, f32)> {
+    let mut out = Vec::new();
+    for label in labels() {
+        let toks = label.tokens.iter().flatten();
+        if let Some(h) = rule.best(word, toks) {
+            let weight = match h {
+                Hit::Exact => LABEL,
+                Hit::Changed(_) => LABEL * FUZZY,
+            };
+            out.push((attr_term(label.group, &label.value), weight));
+        }
+    }
+    out
+}
+
+/// `attr` terms of the values whose label contains the phrase.
+fn label_terms_for_phrase(phrase: &[String]) -> Vec<String> {
+    labels()
+        .iter()
+        .filter(|l| l.tokens.iter().any(|t| contains_seq(t, phrase)))
+        .map(|l| attr_term(l.group, &l.value))
+        .collect()
+}
+
+fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(q, boost))
+}
+
+fn attr_query(f: &Fields, term: &str, score: f32) -> Box<dyn Query> {
+    let q = TermQuery::new(Term::from_field_text(f.attr, term), IndexRecordOption::Basic);
+    Box::new(ConstScoreQuery::new(Box::new(q), score))
+}
+
+/// One word: exact in name or body, typo, prefix, label.
+fn word_query(word: &str, rule: WordRule, f: &Fields) -> Box<dyn Query> {
+    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (field, boost) in [(f.name, NAME_BOOST), (f.body, BODY_BOOST)] {
+        let term = Term::from_field_text(field, word);
+        let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+        should.push((Occur::Should, boosted(Box::new(exact), boost)));
+        if rule.edits > 0 {
+            let fuzzy = FuzzyTermQuery::new(term.clone(), rule.edits, true);
+            should.push((Occur::Should, boosted(Box::new(fuzzy), boost * FUZZY)));
+        }
+        if rule.prefix {
+            let prefix = FuzzyTermQuery::new_prefix(term, 0, true);
+            should.push((Occur::Should, boosted(Box::new(prefix), boost * PREFIX)));
+        }
+    }
+    for (term, score) in label_terms_for_word(word, rule) {
+        should.push((Occur::Should, attr_query(f, &term, score)));
+    }
+    Box::new(BooleanQuery::new(should))
+}
+
+/// A synonym target: a term or a phrase in name or body, or a label holding the phrase.
+fn phrase_query(phrase: &[String], f: &Fields) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (field, boost) in [(f.name, NAME_BOOST), (f.body, BODY_BOOST)] {
+        let terms: Vec<Term> = phrase.iter().map(|w| Term::from_field_text(field, w)).collect();
+        let q: Box<dyn Query> = if terms.len() == 1 {
+            Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs))
+        } else {
+            Box::new(PhraseQuery::new(terms))
+        };
+        should.push((Occur::Should, boosted(q, boost * SYNONYM)));
+    }
+    for term in label_terms_for_phrase(phrase) {
+        should.push((Occur::Should, attr_query(f, &term, LABEL * SYNONYM)));
+    }
+    should
+}
+
+fn unit_query(u: &Unit, f: &Fields) -> Box<dyn Query> {
+    let literal: Box<dyn Query> = if u.words.len() == 1 {
+        word_query(&u.words[0], u.rule(0), f)
+    } else {
+        let musts = (0..u.words.len())
+            .map(|i| (Occur::Must, word_query(&u.words[i], u.rule(i), f)))
+            .collect::<Vec<_>>();
+        Box::new(BooleanQuery::new(musts))
+    };
+    if u.expansions.is_empty() {
+        return literal;
+    }
+    let mut should = vec![(Occur::Should, literal)];
+    for e in &u.expansions {
+        should.extend(phrase_query(e, f));
+    }
+    Box::new(BooleanQuery::new(should))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn analyzer_folds_case_and_accents() {
+        assert_eq!(tokens("Español, CO-OCCURRING  Niños"), ["espanol", "co", "occurring", "ninos"]);
+    }
+
+    #[test]
+    fn synonym_table_parses_with_enough_rows() {
+        assert!(Synonyms::get().len() >= 20);
+        let t = Synonyms::get().targets(&["suboxone".to_owned()]).expect("suboxone");
+        assert_eq!(t, &vec![vec!["buprenorphine".to_owned()]]);
+        let t = Synonyms::get().targets(&["12".to_owned(), "step".to_owned()]).expect("12 step");
+        assert_eq!(t, &vec![vec!["twelve".to_owned(), "step".to_owned()]]);
+        assert!(Synonyms::parse("from,to\nno comma here\n").is_err());
+    }
+
+    #[test]
+    fn edit_distance_counts_a_swap_as_one() {
+        assert_eq!(edits_within("bupernorphine", "buprenorphine", 2), Some(1));
+        assert_eq!(edits_within("methadon", "methadone", 1), Some(1));
+        assert_eq!(edits_within("abc", "xyz", 2), None);
+        assert_eq!(edits_within("kitten", "sitting", 3), Some(3));
+    }
+
+    #[test]
+    fn typo_allowance_grows_with_length() {
+        assert_eq!(max_edits("iop"), 0);
+        assert_eq!(max_edits("rehab"), 1);
+        assert_eq!(max_edits("methadone"), 2);
+        assert_eq!(max_edits("22902"), 0, "numbers are never fuzzy");
+    }
+
+    #[test]
+    fn parse_groups_multiword_synonyms_and_drops_stop_words() {
+        let p = TextPlan::parse("dual diagnosis near me").expect("words");
+        assert_eq!(p.units.len(), 1);
+        assert_eq!(p.units[0].words, ["dual", "diagnosis"]);
+        assert_eq!(p.units[0].expansions, vec![vec!["co".to_owned(), "occurring".to_owned()]]);
+        assert!(p.units[0].prefix_last, "the text ends in a word: search as you type");
+        let p = TextPlan::parse("the ").expect("only stop words are kept");
+        assert_eq!(p.units[0].words, ["the"]);
+        assert!(!p.units[0].prefix_last, "a trailing space ends the word");
+        assert!(TextPlan::parse(" ,;- ").is_none());
+    }
+
+    #[test]
+    fn labels_match_in_both_languages() {
+        let rule = WordRule { edits: 0, prefix: false };
+        let terms: Vec<String> =
+            label_terms_for_word("espanol", rule).into_iter().map(|(t, _)| t).collect();
+        assert_eq!(terms, ["language=es"]);
+        let terms = label_terms_for_phrase(&["intensive".to_owned(), "outpatient".to_owned()]);
+        assert_eq!(terms, ["level=iop"]);
+    }
+}

@@ -1,0 +1,129 @@
+//! Generations and the live index: swapping, keeping the previous generation, lookups by id,
+//! stats, and builds that fail on bad input without touching what is serving.
+
+mod common;
+
+use common::*;
+use iop_core::Group;
+use iop_index::{Error, Index, LiveIndex, SCHEMA_VERSION, is_usable};
+
+fn generations(dir: &std::path::Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("gen-"))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn refresh_swaps_in_a_new_generation_and_old_searches_keep_working() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    build(dir.path(), vec![listing("v1", "First")]);
+    let live = LiveIndex::open(dir.path()).expect("open");
+    assert!(!live.refresh().expect("refresh"), "nothing new yet");
+    let old = live.current();
+    assert_eq!(ids(&old.search(&request()).expect("search")), ["v1"]);
+
+    build(dir.path(), vec![listing("v2", "Second")]);
+    assert!(live.refresh().expect("refresh"));
+    assert_eq!(ids(&live.current().search(&request()).expect("search")), ["v2"]);
+    // Two more builds delete the first generation's files; the old Arc still answers.
+    build(dir.path(), vec![listing("v3", "Third")]);
+    build(dir.path(), vec![listing("v4", "Fourth")]);
+    assert!(!generations(dir.path()).contains(&old.generation().to_owned()));
+    assert_eq!(ids(&old.search(&request()).expect("search")), ["v1"]);
+    assert_eq!(old.get("v1").expect("get").map(|l| l.name), Some("First".to_owned()));
+    assert!(live.refresh().expect("refresh"));
+    assert_eq!(ids(&live.current().search(&request()).expect("search")), ["v4"]);
+}
+
+#[test]
+fn a_build_keeps_the_previous_generation_and_deletes_older_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for i in 0..4 {
+        build(dir.path(), vec![listing(&format!("x{i}"), "X")]);
+    }
+    assert_eq!(generations(dir.path()), ["gen-000003", "gen-000004"]);
+    let current = std::fs::read_to_string(dir.path().join("CURRENT")).expect("CURRENT");
+    assert_eq!(current.trim(), "gen-000004");
+}
+
+#[test]
+fn get_and_get_many_return_listings_as_indexed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = known(at(listing("a", "Alpha"), 38.0, -78.0), Group::Level, &["iop"]);
+    let b = described(listing("b", "Beta"), "Evenings");
+    let index = build(dir.path(), vec![a.clone(), b.clone()]);
+    assert_eq!(index.get("a").expect("get"), Some(a.clone()));
+    assert_eq!(index.get("nope").expect("get"), None);
+    assert_eq!(index.get_many(&["b", "nope", "a"]).expect("get_many"), vec![b, a]);
+}
+
+#[test]
+fn stats_describe_the_generation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut calls = Vec::new();
+    let corpus: Vec<_> = (0..2500).map(|i| listing(&format!("s{i}"), "Stat")).collect();
+    let stats = iop_index::build(dir.path(), corpus, &mut |n| calls.push(n)).expect("build");
+    assert_eq!(calls, [1000, 2000, 2500], "progress every thousand, and at the end");
+    assert_eq!(stats.listings, 2500);
+    assert_eq!(stats.schema_version, SCHEMA_VERSION);
+    assert!(stats.size_bytes > 10_000, "{}", stats.size_bytes);
+    assert!(stats.build_seconds > 0.0);
+    assert_eq!(stats.built_at.len(), "2026-01-01T00:00:00Z".len());
+    assert!(stats.built_at.ends_with('Z'));
+    let index = Index::open(dir.path()).expect("open");
+    assert_eq!(index.stats(), &stats);
+}
+
+#[test]
+fn a_bad_listing_fails_the_build_and_keeps_what_is_serving() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    build(dir.path(), vec![listing("keep", "Kept")]);
+    let dup = vec![listing("d", "One"), listing("e", "Two"), listing("d", "Three")];
+    let e = iop_index::build(dir.path(), dup, &mut |_| {}).expect_err("duplicate id");
+    assert!(matches!(e, Error::Listing { number: 3, .. }), "{e:?}");
+    assert_eq!(e.to_string(), r#"listing 3 ("d"): the same id appears twice"#);
+
+    let bad = vec![at(listing("far", "Far"), 95.0, 0.0)];
+    let e = iop_index::build(dir.path(), bad, &mut |_| {}).expect_err("bad latitude");
+    assert!(e.to_string().contains("latitude 95 is not between -90 and 90"), "{e}");
+    let e = iop_index::build(dir.path(), vec![listing(" ", "Blank")], &mut |_| {})
+        .expect_err("blank id");
+    assert!(e.to_string().contains("the id is empty"), "{e}");
+
+    // Nothing changed, and no unfinished build is left behind.
+    let index = Index::open(dir.path()).expect("open");
+    assert_eq!(ids(&index.search(&request()).expect("search")), ["keep"]);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("read_dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_directory_without_an_index_says_how_to_make_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert!(!is_usable(dir.path()));
+    assert!(!is_usable(&dir.path().join("does-not-exist")));
+    let e = Index::open(dir.path()).expect_err("empty");
+    assert!(matches!(e, Error::Missing(_)));
+    assert!(e.to_string().contains("iop index"), "{e}");
+    assert!(LiveIndex::open(dir.path()).is_err());
+    build(dir.path(), vec![listing("x", "X")]);
+    assert!(is_usable(dir.path()));
+}
+
+#[test]
+fn an_empty_build_is_a_valid_empty_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = build(dir.path(), vec![]);
+    let r = index.search(&text("anything")).expect("search");
+    assert_eq!(r.total, 0);
+    assert_eq!(r.facets.len(), Group::ALL.len());
+    assert!(r.facets.values().all(|f| f.unknown == 0 && f.values.values().all(|n| *n == 0)));
+}

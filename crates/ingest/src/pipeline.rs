@@ -1,0 +1,455 @@
+//! The ingest pipeline: find the sources, parse, validate, merge, count.
+//!
+//! [`ingest`] reads every source (by default the files shipped under `data/`), runs each
+//! listing through [`validate`], merges copies of the same facility ([`merge`]), and returns
+//! the listings sorted by id with a [`Summary`] of what happened. [`write_jsonl`] writes the
+//! listings as JSON Lines in the API's listing shape (the one `Listing` serialises to).
+//!
+//! Source files are recognised by their content, not their names: a CSV by its header, JSON by
+//! its shape, a folder by its HSDS `datapackage.json`. So `iop ingest FILE` works on a file
+//! saved anywhere under any name, and the shipped folders can hold reference tables (the 2018
+//! service-code key, the API's state ids) that are not listing sources.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use iop_core::Listing;
+use iop_geo::Geocoder;
+use serde::Serialize;
+
+use crate::merge::merge;
+use crate::report::{SourceSummary, Summary};
+use crate::source::{Error, Parsed, Problem, ProblemKind, Result};
+use crate::validate::validate;
+use crate::{ca2025, dhcs, findtreatment, locator2018, national2021, otp};
+
+/// What to ingest.
+#[derive(Clone, Debug)]
+pub struct IngestOptions {
+    /// The repository's `data/` folder (shipped sources; the geocoder loads from it too).
+    pub data_dir: PathBuf,
+    /// Source files or folders; empty means every source shipped under `data_dir`.
+    pub sources: Vec<PathBuf>,
+    /// Show progress bars on stderr (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+impl IngestOptions {
+    /// Every shipped source, no progress bars.
+    pub fn shipped(data_dir: impl Into<PathBuf>) -> IngestOptions {
+        IngestOptions { data_dir: data_dir.into(), sources: Vec::new(), progress: false }
+    }
+}
+
+/// The result of an ingest.
+#[derive(Clone, Debug)]
+pub struct Ingest {
+    /// Clean, merged listings, sorted by id.
+    pub listings: Vec<Listing>,
+    /// What was read, rejected, repaired and merged.
+    pub summary: Summary,
+}
+
+/// The source formats the pipeline reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// A saved FindTreatment.gov API response (JSON object with `rows`).
+    FindTreatment,
+    /// The 2018 locator Excel export, wide CSV with one column per service code.
+    Locator2018,
+    /// The 2025 California FindTreatment records (JSON array, flattened services).
+    FindTreatment2025Ca,
+    /// The SAMHSA OTP directory, 2021.
+    Otp2021,
+    /// The national SAMHSA SUD facility list, 2021.
+    National2021,
+    /// The California DHCS facility list.
+    Dhcs,
+    /// A 2-1-1 Miami Open Referral (HSDS) datapackage folder.
+    HsdsMiami,
+}
+
+/// A source file (or folder) and its format.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SourceFile {
+    /// Its format.
+    pub kind: SourceKind,
+    /// Where it is.
+    pub path: PathBuf,
+}
+
+impl SourceFile {
+    /// Recognises a source by its content. `Ok(None)` for a readable file that is no listing
+    /// source (a reference table, a README); `Err(Error::Read)` when it cannot be read.
+    pub fn detect(path: &Path) -> Result<Option<SourceFile>> {
+        let found = |kind| Ok(Some(SourceFile { kind, path: path.to_owned() }));
+        let meta = std::fs::metadata(path)
+            .map_err(|source| Error::Read { path: path.to_owned(), source })?;
+        if meta.is_dir() {
+            return if path.join("datapackage.json").is_file()
+                && path.join("services.csv.gz").is_file()
+            {
+                found(SourceKind::HsdsMiami)
+            } else {
+                Ok(None)
+            };
+        }
+        let head = sniff(path)?;
+        let text = String::from_utf8_lossy(&head);
+        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        if trimmed.starts_with('{') {
+            return if trimmed.contains("\"rows\"") {
+                found(SourceKind::FindTreatment)
+            } else {
+                Ok(None)
+            };
+        }
+        if trimmed.starts_with('[') {
+            return found(SourceKind::FindTreatment2025Ca);
+        }
+        let header: Vec<&str> =
+            trimmed.lines().next().unwrap_or_default().split(',').map(str::trim).collect();
+        let has = |c: &str| header.contains(&c);
+        if has("license_number") && has("facility_name") {
+            found(SourceKind::Dhcs)
+        } else if header.starts_with(&["ID", "ADDRESS", "CITY", "STATE", "POSTAL"]) {
+            found(SourceKind::Otp2021)
+        } else if has("name1") && has("type_facility") {
+            found(SourceKind::Locator2018)
+        } else if has("name1") && has("latitude") {
+            found(SourceKind::National2021)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The source name its listings carry.
+    pub fn source_name(&self) -> &'static str {
+        match self.kind {
+            SourceKind::FindTreatment => findtreatment::SOURCE_NAME,
+            SourceKind::Locator2018 => locator2018::SOURCE_NAME,
+            SourceKind::FindTreatment2025Ca => ca2025::SOURCE_NAME,
+            SourceKind::Otp2021 => otp::SOURCE,
+            SourceKind::National2021 => national2021::SOURCE,
+            SourceKind::Dhcs => dhcs::SOURCE,
+            SourceKind::HsdsMiami => iop_hsds::miami::SOURCE,
+        }
+    }
+}
+
+/// The first few kilobytes of a file, through gzip when it is gzipped.
+fn sniff(path: &Path) -> Result<Vec<u8>> {
+    let read_err = |source| Error::Read { path: path.to_owned(), source };
+    let mut raw = Vec::new();
+    std::fs::File::open(path)
+        .map_err(read_err)?
+        .take(4096)
+        .read_to_end(&mut raw)
+        .map_err(read_err)?;
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let file = std::fs::File::open(path).map_err(read_err)?;
+        let mut plain = Vec::new();
+        // A truncated stream is fine here: only the start matters.
+        let _ = flate2::read::GzDecoder::new(file).take(4096).read_to_end(&mut plain);
+        return Ok(plain);
+    }
+    Ok(raw)
+}
+
+/// Every listing source shipped under `data_dir` (`samhsa/`, `dhcs/`, `miami211/`), in a fixed
+/// order.
+pub fn shipped_sources(data_dir: &Path) -> Result<Vec<SourceFile>> {
+    let mut found = Vec::new();
+    for sub in ["samhsa", "dhcs", "miami211"] {
+        let dir = data_dir.join(sub);
+        if !dir.exists() {
+            continue;
+        }
+        walk(&dir, &mut found)?;
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn walk(dir: &Path, found: &mut Vec<SourceFile>) -> Result<()> {
+    let read_err = |source| Error::Read { path: dir.to_owned(), source };
+    if let Some(source) = SourceFile::detect(dir)? {
+        found.push(source);
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(read_err)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .map_err(read_err)?;
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        if name.starts_with('.') || name.ends_with(".md") || name.ends_with(".txt") {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, found)?;
+        } else if let Some(source) = SourceFile::detect(&path)? {
+            found.push(source);
+        }
+    }
+    Ok(())
+}
+
+/// One parsed source.
+struct Loaded {
+    parsed: Parsed,
+    /// The record number of each listing.
+    records: Vec<usize>,
+    /// Records left out on purpose (not treatment services), not problems.
+    left_out: usize,
+}
+
+/// Parses one source: its listings, problems, and the record number of each listing.
+fn parse_source(source: &SourceFile) -> Result<Loaded> {
+    let path = source.path.as_path();
+    let loaded = |(parsed, records)| Loaded { parsed, records, left_out: 0 };
+    Ok(match source.kind {
+        SourceKind::National2021 => loaded(national2021::parse_records(path)?),
+        SourceKind::Otp2021 => loaded(otp::parse_records(path)?),
+        SourceKind::Dhcs => loaded(dhcs::parse_records(path)?),
+        SourceKind::FindTreatment => {
+            let info = findtreatment::source_info(&retrieved_date(path)?);
+            loaded(with_record_numbers(findtreatment::parse_with(path, &info)?))
+        }
+        SourceKind::Locator2018 => loaded(with_record_numbers(locator2018::parse(path)?)),
+        SourceKind::FindTreatment2025Ca => loaded(with_record_numbers(ca2025::parse(path)?)),
+        SourceKind::HsdsMiami => parse_hsds_miami(path)?,
+    })
+}
+
+/// The 2-1-1 Miami HSDS data package, through `iop-hsds`. Its listings are services, not rows
+/// of one table, so their record numbers are their 1-based positions among the importer's
+/// listings; the importer's own problems name their table rows.
+fn parse_hsds_miami(dir: &Path) -> Result<Loaded> {
+    let today = civil_date(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    );
+    let hsds = iop_hsds::miami::parse_dir(dir, &today).map_err(|e| match e {
+        iop_hsds::Error::Read { path, source } => Error::Read { path, source },
+        other @ (iop_hsds::Error::Line { .. } | iop_hsds::Error::Field { .. }) => {
+            Error::Format { path: dir.to_owned(), message: other.to_string() }
+        }
+    })?;
+    let problems = hsds
+        .problems
+        .into_iter()
+        .map(|p| Problem {
+            kind: match p.kind {
+                iop_hsds::HsdsProblemKind::Rejected => ProblemKind::Rejected,
+                iop_hsds::HsdsProblemKind::Repaired => ProblemKind::Repaired,
+                iop_hsds::HsdsProblemKind::Unmapped => ProblemKind::Unmapped,
+            },
+            source: p.source,
+            record: p.record,
+            field: p.field,
+            reason: p.reason,
+        })
+        .collect();
+    let records = (1..=hsds.listings.len()).collect();
+    let parsed = Parsed { read: hsds.read, listings: hsds.listings, problems };
+    Ok(Loaded { parsed, records, left_out: hsds.left_out })
+}
+
+/// The record numbers of a parser's listings, for parsers that do not return them: listings
+/// come in record order, one per record, except for records the parser rejected or folded into
+/// an earlier one (both reported as problems).
+fn with_record_numbers(parsed: Parsed) -> (Parsed, Vec<usize>) {
+    let skipped: std::collections::HashSet<usize> = parsed
+        .problems
+        .iter()
+        .filter(|p| {
+            p.kind == ProblemKind::Rejected
+                || (p.kind == ProblemKind::Repaired
+                    && (p.reason.starts_with(ca2025::FOLD_REASON) || p.reason.contains("folded")))
+        })
+        .map(|p| p.record)
+        .collect();
+    let mut records: Vec<usize> = (1..=parsed.read).filter(|r| !skipped.contains(r)).collect();
+    if records.len() != parsed.listings.len() {
+        // The parser's records do not line up with its listings: fall back to positions, which
+        // still find the listing in the parser's output.
+        records = (1..=parsed.listings.len()).collect();
+    }
+    (parsed, records)
+}
+
+/// The retrieval date of a FindTreatment response: known for the shipped files, else the
+/// file's modification date.
+fn retrieved_date(path: &Path) -> Result<String> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if let Some((_, date)) = findtreatment::SHIPPED.iter().find(|(f, _)| *f == name) {
+        return Ok((*date).to_owned());
+    }
+    let meta =
+        std::fs::metadata(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
+    let secs = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs());
+    Ok(civil_date(secs))
+}
+
+/// `YYYY-MM-DD` of a UNIX time (UTC), by Howard Hinnant's days-to-civil algorithm.
+fn civil_date(unix_secs: u64) -> String {
+    let z = (unix_secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {wide_msg} [{bar:30}] {pos}/{len} {elapsed}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Reads, validates and merges the sources. Fails only when a source cannot be read
+/// ([`Error::Read`], naming the file) or is not in its format ([`Error::Format`]); bad records
+/// are left out or repaired and reported in [`Summary::problems`].
+pub fn ingest(opts: &IngestOptions, geo: &Geocoder) -> Result<Ingest> {
+    let sources = if opts.sources.is_empty() {
+        shipped_sources(&opts.data_dir)?.into_iter().collect()
+    } else {
+        let mut list = Vec::new();
+        for path in &opts.sources {
+            match SourceFile::detect(path)? {
+                Some(s) => list.push(s),
+                None => {
+                    return Err(Error::Format {
+                        path: path.clone(),
+                        message: "not a known listing source (expected a FindTreatment.gov API \
+                                  response, the 2018 locator export, the 2025 California \
+                                  records, the SAMHSA national or OTP list, the DHCS list, or \
+                                  an HSDS folder)"
+                            .into(),
+                    });
+                }
+            }
+        }
+        list
+    };
+    // Several files of one source (the saved API pages) get their file named in problems.
+    let mut per_name: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in &sources {
+        *per_name.entry(s.source_name()).or_default() += 1;
+    }
+
+    let bar = progress_bar(opts.progress, sources.len() as u64 + 1);
+    let mut summary = Summary::new();
+    let mut valid = Vec::new();
+    for source in &sources {
+        let file = source.path.file_name().map_or_else(
+            || source.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        bar.set_message(format!("reading {file}"));
+        let name = source.source_name();
+        let label = if per_name[name] > 1 { format!("{name} ({file})") } else { name.to_owned() };
+        let Loaded { parsed, records, left_out } = parse_source(source)?;
+        let mut problems = parsed.problems;
+        for p in &mut problems {
+            p.source.clone_from(&label);
+        }
+        let mut row = SourceSummary::new(&label, &source.path, parsed.read);
+        row.left_out = left_out;
+        for (listing, record) in parsed.listings.into_iter().zip(records) {
+            let (kept, found) = validate(listing, &label, record, geo);
+            problems.extend(found);
+            if let Some(l) = kept {
+                row.listings += 1;
+                if l.location.is_some_and(|p| p.approximate) {
+                    row.approximate += 1;
+                }
+                valid.push(l);
+            }
+        }
+        row.count_problems(&problems);
+        summary.sources.push(row);
+        summary.problems.extend(problems);
+        bar.inc(1);
+    }
+
+    bar.set_message("merging duplicates");
+    let (mut listings, stats) = merge(valid);
+    listings.sort_by(|a, b| a.id.cmp(&b.id));
+    bar.inc(1);
+    bar.finish_and_clear();
+    summary.merge = stats;
+    summary.count_listings(&listings);
+    Ok(Ingest { listings, summary })
+}
+
+/// Writes listings as JSON Lines in the API's listing shape, sorted by id (deterministic).
+pub fn write_jsonl(listings: &[Listing], out: impl Write) -> std::io::Result<()> {
+    let mut sorted: Vec<&Listing> = listings.iter().collect();
+    sorted.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut out = std::io::BufWriter::new(out);
+    for l in sorted {
+        serde_json::to_writer(&mut out, l)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(951_782_400), "2000-02-29");
+        assert_eq!(civil_date(1_785_283_200), "2026-07-29");
+    }
+
+    #[test]
+    fn shipped_sources_are_recognised_by_content() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+        let found = shipped_sources(&data).expect("data/ is readable");
+        let kinds: Vec<(SourceKind, String)> = found
+            .iter()
+            .map(|s| (s.kind, s.path.file_name().unwrap().to_string_lossy().into_owned()))
+            .collect();
+        for (kind, file) in [
+            (SourceKind::National2021, "samhsa_sud_facilities_national_2021.csv"),
+            (SourceKind::Otp2021, "samhsa_otp_directory_geocoded_2021.csv"),
+            (SourceKind::Dhcs, "ca_dhcs_sud_facilities_2026-08.csv"),
+            (SourceKind::FindTreatment, "api_response_page1_charlottesville_va_2019.json"),
+            (SourceKind::FindTreatment, "api_response_rows_sa_charlottesville_va_2019.json"),
+            (SourceKind::FindTreatment2025Ca, "residential_facilities_ca_2025.json.gz"),
+            (SourceKind::Locator2018, "locator_facilities_with_service_detail_sample.csv"),
+            (SourceKind::HsdsMiami, "miami211"),
+        ] {
+            assert!(kinds.contains(&(kind, file.to_owned())), "{file} not found as {kind:?}");
+        }
+        // Reference tables are no listing sources.
+        assert!(!kinds.iter().any(|(_, f)| f == "service_code_reference_2018.csv"));
+        assert!(!kinds.iter().any(|(_, f)| f == "api_state_ids.csv"));
+    }
+}

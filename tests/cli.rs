@@ -1,0 +1,137 @@
+//! `iop ingest`, `iop index` and `iop search` as a user runs them.
+
+use std::collections::BTreeSet;
+
+use iop_core::{Group, Listing};
+
+use crate::util::{run, shipped_index, shipped_jsonl};
+
+fn shipped_listings() -> Vec<Listing> {
+    std::fs::read_to_string(shipped_jsonl())
+        .expect("jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is a listing"))
+        .collect()
+}
+
+#[test]
+fn ingest_covers_every_state_dc_and_puerto_rico() {
+    let listings = shipped_listings();
+    let states: BTreeSet<&str> =
+        listings.iter().filter_map(|l| l.address.state.as_deref()).collect();
+    for st in iop_core::states::STATES.iter().map(|s| s.code) {
+        if matches!(st, "AS" | "GU" | "MP" | "VI") {
+            continue; // territories the shipped sources may not cover
+        }
+        assert!(states.contains(st), "no listing in {st}");
+    }
+    // Ids are unique and every listing says where it came from.
+    let ids: BTreeSet<&str> = listings.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids.len(), listings.len(), "duplicate ids");
+    assert!(listings.iter().all(|l| !l.sources.is_empty()));
+}
+
+#[test]
+fn charlottesville_records_keep_their_service_detail() {
+    let listings = shipped_listings();
+    let cville: Vec<&Listing> = listings
+        .iter()
+        .filter(|l| l.address.city.as_deref() == Some("Charlottesville"))
+        .filter(|l| l.sources.iter().any(|s| s.name == "samhsa-findtreatment"))
+        .collect();
+    assert!(!cville.is_empty(), "no FindTreatment.gov records in Charlottesville");
+    let rich = cville.iter().find(|l| {
+        l.levels.contains("iop")
+            && l.modalities.contains("cbt")
+            && l.payments.contains("medicaid")
+            && l.languages.contains("es")
+    });
+    assert!(rich.is_some(), "no Charlottesville record with IOP, CBT, Medicaid and Spanish");
+    // The national list alone says nothing about services: those stay unknown, never "no".
+    let bare = listings
+        .iter()
+        .find(|l| l.sources.len() == 1 && l.sources[0].name == "samhsa-locator-2021")
+        .expect("a listing known only from the national list");
+    assert!(bare.is_unknown(Group::Payment));
+    assert!(bare.is_unknown(Group::Level));
+}
+
+#[test]
+fn ingest_prints_a_summary_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("l.jsonl");
+    let o = run(&["ingest", "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    for word in ["read", "rejected", "repaired", "merged"] {
+        assert!(stderr.contains(word), "summary lacks {word:?}:\n{stderr}");
+    }
+    // Two runs over the same data give the same bytes: ids are stable.
+    let again = std::fs::read(&out).unwrap();
+    assert_eq!(again, std::fs::read(shipped_jsonl()).unwrap(), "ingest is not deterministic");
+}
+
+#[test]
+fn an_unreadable_source_is_exit_code_2_naming_the_file() {
+    let o = run(&["ingest", "--quiet", "/nonexistent/listings.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("/nonexistent/listings.csv"), "{stderr}");
+}
+
+#[test]
+fn a_bad_jsonl_line_is_exit_code_2_and_the_old_index_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let good = dir.path().join("good.jsonl");
+    // The first 50 real listings.
+    let text = std::fs::read_to_string(shipped_jsonl()).unwrap();
+    let first: Vec<&str> = text.lines().take(50).collect();
+    std::fs::write(&good, first.join("\n")).unwrap();
+    let o = run(&["index", "--input", good.to_str().unwrap(), "--index", index.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, format!("{}\n{{\"id\": 3}}\n", first[0])).unwrap();
+    let o = run(&["index", "--input", bad.to_str().unwrap(), "--index", index.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("line 2"), "{stderr}");
+
+    let o = run(&["search", "--index", index.to_str().unwrap(), "--json", "--per-page", "100"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["total"], 50, "the previous index no longer serves all its listings");
+}
+
+#[test]
+fn search_near_charlottesville_for_iop() {
+    let index = shipped_index().to_str().unwrap();
+    let o = run(&["search", "--index", index, "--near", "Charlottesville, VA", "--level", "iop", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let results = json["results"].as_array().unwrap();
+    assert!(!results.is_empty(), "no IOP near Charlottesville");
+    let mut last = 0.0;
+    for r in results {
+        let d = r["distance_mi"].as_f64().unwrap();
+        assert!(d <= 25.0 && d >= last, "not sorted by distance or outside the radius: {d}");
+        last = d;
+        assert!(r["levels"].as_array().unwrap().iter().any(|l| l == "iop"));
+    }
+    // The table form names the place.
+    let o = run(&["search", "--index", index, "--near", "22902", "--level", "iop"]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Charlottesville"));
+}
+
+#[test]
+fn search_with_a_bad_parameter_is_exit_code_2_naming_it() {
+    let index = shipped_index().to_str().unwrap();
+    let o = run(&["search", "--index", index, "--near", "22902", "--radius-mi", "900"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("radius"));
+    let o = run(&["search", "--index", index, "--near", "Charlotesville, VA"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Charlottesville"), "no suggestion");
+}
