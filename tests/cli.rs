@@ -107,7 +107,16 @@ fn a_bad_jsonl_line_is_exit_code_2_and_the_old_index_keeps_serving() {
 #[test]
 fn search_near_charlottesville_for_iop() {
     let index = shipped_index().to_str().unwrap();
-    let o = run(&["search", "--index", index, "--near", "Charlottesville, VA", "--level", "iop", "--json"]);
+    let o = run(&[
+        "search",
+        "--index",
+        index,
+        "--near",
+        "Charlottesville, VA",
+        "--level",
+        "iop",
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let results = json["results"].as_array().unwrap();

@@ -25,7 +25,10 @@ fn serves_health_search_pages_and_listings() {
     assert!(json["total"].as_u64().unwrap() > 0);
     let first = &results(&json)[0];
     assert!(first["distance_mi"].as_f64().unwrap() <= 25.0);
-    assert_eq!(json["query"]["near"]["label"].as_str().map(|l| l.contains("Charlottesville")), Some(true));
+    assert_eq!(
+        json["query"]["near"]["label"].as_str().map(|l| l.contains("Charlottesville")),
+        Some(true)
+    );
     // Facets carry every group with an _unknown count.
     for g in ["level", "modality", "medication", "schedule", "payment", "population", "language"] {
         assert!(json["facets"][g]["_unknown"].is_u64(), "facet group {g} lacks _unknown");
@@ -76,7 +79,11 @@ fn evening_and_weekend_searches_in_miami_dade_return_real_schedules() {
     let r = &weekend[0];
     let sessions = r["schedule"]["sessions"].as_array().unwrap();
     assert!(
-        sessions.iter().any(|s| s["days"].as_array().unwrap().iter().any(|d| d == "sa" || d == "su")),
+        sessions.iter().any(|s| s["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == "sa" || d == "su")),
         "{r}"
     );
 }
@@ -96,7 +103,8 @@ fn a_new_index_is_picked_up_without_a_restart() {
 
     let bigger = dir.path().join("bigger.jsonl");
     std::fs::write(&bigger, lines[..250].join("\n")).unwrap();
-    let o = run(&["index", "--input", bigger.to_str().unwrap(), "--index", index.to_str().unwrap()]);
+    let o =
+        run(&["index", "--input", bigger.to_str().unwrap(), "--index", index.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // Every request during the swap succeeds; the new generation shows up within 30 s.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -111,4 +119,35 @@ fn a_new_index_is_picked_up_without_a_restart() {
         assert!(Instant::now() < deadline, "the new index was not picked up");
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// axe-core in headless Chromium over the real pages: no serious or critical accessibility
+/// violation, no request to another origin, no CSP error (see crates/web/tests/browser/axe.mjs).
+/// Needs Chromium and the pinned Node packages, which `.ci/run` installs.
+#[test]
+fn pages_pass_axe_in_headless_chromium() {
+    let browser = crate::util::root().join("crates/web/tests/browser");
+    assert!(
+        browser.join("node_modules/axe-core").is_dir(),
+        "the accessibility test needs its Node packages: run `.ci/run`, or `npm ci` in {}",
+        browser.display()
+    );
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists()
+            || std::env::var_os("CHROMIUM").is_some(),
+        "the accessibility test needs Chromium: run `.ci/run`, or `apt-get install chromium`"
+    );
+    let server = Server::start(shipped_index());
+    let out = std::process::Command::new("node")
+        .arg("axe.mjs")
+        .arg(&server.base)
+        .current_dir(&browser)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "axe found problems:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -31,7 +31,11 @@ pub fn shipped_jsonl() -> &'static Path {
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join("listings.jsonl");
             let out = run(&["ingest", "--quiet", "--out", path.to_str().expect("utf-8 path")]);
-            assert!(out.status.success(), "ingest failed: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "ingest failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             (dir, path)
         })
         .1
@@ -117,8 +121,5 @@ impl Drop for Server {
 
 /// An HTTP client with a bounded timeout.
 pub fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client")
+    reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().expect("client")
 }

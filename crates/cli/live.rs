@@ -116,15 +116,24 @@ pub(crate) fn run(data: &Path, cmd: LiveCommand) -> Result<ExitCode> {
                 _ => format!("near-{}-{}mi", args.near.clone().unwrap_or_default(), args.radius_mi)
                     .replace(',', "_"),
             };
-            let raw = args.common.raw_dir.clone().unwrap_or_else(|| {
-                PathBuf::from("raw").join(format!("findtreatment-{name}"))
-            });
-            let client =
-                FindTreatmentClient::new(config(ClientConfig::findtreatment(), &args.common.base_url))?;
+            let raw = args
+                .common
+                .raw_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("raw").join(format!("findtreatment-{name}")));
+            let client = FindTreatmentClient::new(config(
+                ClientConfig::findtreatment(),
+                &args.common.base_url,
+            ))?;
             let bar = bar(args.common.quiet);
             let report = client.fetch_all(&query, &raw, on_progress(&bar))?;
             bar.finish_and_clear();
-            eprintln!("fetched {} records in {} pages into {}", report.records, report.pages.len(), raw.display());
+            eprintln!(
+                "fetched {} records in {} pages into {}",
+                report.records,
+                report.pages.len(),
+                raw.display()
+            );
             (raw, args.common)
         }
         LiveCommand::Nppes(args) => {
@@ -143,9 +152,16 @@ pub(crate) fn run(data: &Path, cmd: LiveCommand) -> Result<ExitCode> {
             let bar = bar(args.common.quiet);
             let report = client.fetch_all(&query, &raw, on_progress(&bar))?;
             bar.finish_and_clear();
-            eprintln!("fetched {} records in {} pages into {}", report.records, report.pages.len(), raw.display());
+            eprintln!(
+                "fetched {} records in {} pages into {}",
+                report.records,
+                report.pages.len(),
+                raw.display()
+            );
             if report.truncated {
-                eprintln!("note: the NPI Registry returns at most 1,200 results per query; narrow it by state");
+                eprintln!(
+                    "note: the NPI Registry returns at most 1,200 results per query; narrow it by state"
+                );
             }
             (raw, args.common)
         }
@@ -169,7 +185,9 @@ fn page_files(dir: &Path) -> Result<Vec<PathBuf>> {
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("page-") && n.ends_with(".json"))
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("page-") && n.ends_with(".json"))
         })
         .collect();
     pages.sort();

@@ -116,7 +116,10 @@ fn is_usage_error(err: &anyhow::Error) -> bool {
         e.is::<UsageError>()
             || matches!(
                 e.downcast_ref::<iop_ingest::source::Error>(),
-                Some(iop_ingest::source::Error::Read { .. } | iop_ingest::source::Error::Format { .. })
+                Some(
+                    iop_ingest::source::Error::Read { .. }
+                        | iop_ingest::source::Error::Format { .. }
+                )
             )
     })
 }
@@ -143,7 +146,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn load_geocoder(data: &Path) -> Result<Geocoder> {
-    Geocoder::load(data).map_err(|e| usage(format!("cannot load the geocoder from {}: {e}", data.display())))
+    Geocoder::load(data)
+        .map_err(|e| usage(format!("cannot load the geocoder from {}: {e}", data.display())))
 }
 
 fn progress_wanted(quiet: bool) -> bool {
@@ -212,11 +216,14 @@ fn read_jsonl(path: &Path) -> Result<Vec<Listing>> {
         if line.trim().is_empty() {
             continue;
         }
-        let listing: Listing = serde_json::from_str(&line).map_err(|e| {
-            usage(format!("{} line {}: not a listing: {e}", path.display(), i + 1))
-        })?;
+        let listing: Listing = serde_json::from_str(&line)
+            .map_err(|e| usage(format!("{} line {}: not a listing: {e}", path.display(), i + 1)))?;
         if listing.id.is_empty() || listing.name.is_empty() {
-            return Err(usage(format!("{} line {}: a listing needs an id and a name", path.display(), i + 1)));
+            return Err(usage(format!(
+                "{} line {}: a listing needs an id and a name",
+                path.display(),
+                i + 1
+            )));
         }
         listings.push(listing);
     }
@@ -269,16 +276,19 @@ fn ensure_index(data: &Path, dir: &Path, geo: &Geocoder) -> Result<()> {
     if iop_index::is_usable(dir) {
         return Ok(());
     }
-    eprintln!("no usable index in {}: building it from the shipped data in {}", dir.display(), data.display());
+    eprintln!(
+        "no usable index in {}: building it from the shipped data in {}",
+        dir.display(),
+        data.display()
+    );
     let listings = ingest_listings(data, Vec::new(), geo, false)?;
     build_index(dir, listings, progress_wanted(false))
 }
 
 fn serve(data: &Path, args: ServeArgs) -> Result<ExitCode> {
-    let addr: std::net::SocketAddr = args
-        .addr
-        .parse()
-        .map_err(|_| usage(format!("--addr {:?} is not HOST:PORT (e.g. 127.0.0.1:8080)", args.addr)))?;
+    let addr: std::net::SocketAddr = args.addr.parse().map_err(|_| {
+        usage(format!("--addr {:?} is not HOST:PORT (e.g. 127.0.0.1:8080)", args.addr))
+    })?;
     let geo = load_geocoder(data)?;
     ensure_index(data, &args.index, &geo)?;
     let index = iop_index::LiveIndex::open(&args.index)

@@ -124,9 +124,8 @@ fn percent_encode(s: &str) -> String {
 
 pub(crate) fn run(data: &Path, args: SearchArgs) -> Result<ExitCode> {
     let qs = args.query_string();
-    let params = params::parse_query(Some(&qs)).map_err(|e| {
-        usage(format!("--{}: {}", e.param.replace('_', "-"), e.message(Lang::En)))
-    })?;
+    let params = params::parse_query(Some(&qs))
+        .map_err(|e| usage(format!("--{}: {}", e.param.replace('_', "-"), e.message(Lang::En))))?;
     let geo = crate::load_geocoder(data)?;
     let (request, place) = params::resolve(&params, &geo).map_err(|e| {
         let mut msg = format!("--{}: {}", e.param.replace('_', "-"), e.message(Lang::En));
@@ -153,7 +152,11 @@ pub(crate) fn run(data: &Path, args: SearchArgs) -> Result<ExitCode> {
     let lang = params.lang;
     let vocab = Vocabulary::get();
     match &place {
-        Some(p) => writeln!(out, "{} listings within {} mi of {}", results.total, params.radius_mi, p.label)?,
+        Some(p) => writeln!(
+            out,
+            "{} listings within {} mi of {}",
+            results.total, params.radius_mi, p.label
+        )?,
         None => writeln!(out, "{} listings", results.total)?,
     }
     for (i, hit) in results.hits.iter().enumerate() {

@@ -4,6 +4,27 @@ use synth::{Class, Synth, workload};
 fn main() {
     let dir = std::env::args().nth(1).unwrap();
     let what = std::env::args().nth(2).unwrap();
+    if what == "json" {
+        let mut synth = Synth::new(7);
+        let ls: Vec<_> = (0..1000).map(|i| synth.listing(i)).collect();
+        let js: Vec<String> = ls.iter().map(|l| serde_json::to_string(l).unwrap()).collect();
+        eprintln!("avg json {} bytes", js.iter().map(|j| j.len()).sum::<usize>() / js.len());
+        let t = std::time::Instant::now();
+        for _ in 0..20 {
+            for j in &js {
+                std::hint::black_box(serde_json::from_str::<iop_core::Listing>(j).unwrap());
+            }
+        }
+        eprintln!("parse {:.2} us", t.elapsed().as_secs_f64() * 1e6 / 20000.0);
+        let t = std::time::Instant::now();
+        for _ in 0..20 {
+            for l in &ls {
+                std::hint::black_box(l.clone());
+            }
+        }
+        eprintln!("clone {:.2} us", t.elapsed().as_secs_f64() * 1e6 / 20000.0);
+        return;
+    }
     let index = iop_index::Index::open(std::path::Path::new(&dir)).unwrap();
     let zips = Synth::new(7).zips().to_vec();
     let queries = workload(11, &zips, 200);
@@ -12,11 +33,20 @@ fn main() {
     let mut n = 0;
     for _ in 0..5 {
         for (c, q) in &queries {
-            if c.name() != what { continue; }
-            let mut q = q.clone(); q.per_page = per_page; q.page = 1;
+            if c.name() != what {
+                continue;
+            }
+            let mut q = q.clone();
+            q.per_page = per_page;
+            q.page = 1;
             std::hint::black_box(index.search(&q).unwrap());
             n += 1;
         }
     }
-    eprintln!("{what} per_page {per_page}: {n} queries, {:.3} ms wall each", t.elapsed().as_secs_f64() * 1e3 / n as f64);
+    eprintln!(
+        "{what} per_page {per_page}: {n} queries, {:.3} ms wall each",
+        t.elapsed().as_secs_f64() * 1e3 / n as f64
+    );
 }
+#[allow(dead_code)]
+fn json_cost() {}

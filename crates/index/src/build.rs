@@ -33,10 +33,19 @@ const DOCSTORE_BLOCK: usize = 4 * 1024;
 /// How often `progress` is called.
 const PROGRESS_EVERY: u64 = 1000;
 
+/// Segment layout of a build.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Segments {
+    /// Commit every this many listings and never merge: several segments (tests of the
+    /// multi-segment paths). `None`: one segment.
+    pub commit_every: Option<u64>,
+}
+
 pub(crate) fn build(
     dir: &Path,
     listings: impl IntoIterator<Item = Listing>,
     progress: &mut dyn FnMut(u64),
+    segments: Segments,
 ) -> Result<IndexStats> {
     let started = Instant::now();
     fs::create_dir_all(dir).map_err(io_err(dir))?;
@@ -59,7 +68,7 @@ pub(crate) fn build(
             Err(e) => return Err(io_err(&path)(e)),
         }
     };
-    let meta = match write_generation(&tmp, listings, progress, started) {
+    let meta = match write_generation(&tmp, listings, progress, started, segments) {
         Ok(meta) => meta,
         Err(e) => {
             // Best effort: a directory left behind is removed by the next build anyway.
@@ -88,9 +97,10 @@ fn write_generation(
     listings: impl IntoIterator<Item = Listing>,
     progress: &mut dyn FnMut(u64),
     started: Instant,
+    segments: Segments,
 ) -> Result<GenerationMeta> {
     let settings = IndexSettings {
-        docstore_compression: Compressor::None,
+        docstore_compression: Compressor::Lz4,
         docstore_blocksize: DOCSTORE_BLOCK,
         ..IndexSettings::default()
     };
@@ -124,14 +134,17 @@ fn write_generation(
         if count.is_multiple_of(PROGRESS_EVERY) {
             progress(count);
         }
+        if segments.commit_every.is_some_and(|n| count.is_multiple_of(n.max(1))) {
+            writer.commit().map_err(tantivy_err)?;
+        }
     }
     progress(count);
     drop(seen);
     writer.commit().map_err(tantivy_err)?;
     // One segment: faster searches, one term dictionary in memory instead of several.
-    let segments = index.searchable_segment_ids().map_err(tantivy_err)?;
-    if segments.len() > 1 {
-        writer.merge(&segments).wait().map_err(tantivy_err)?;
+    let ids = index.searchable_segment_ids().map_err(tantivy_err)?;
+    if ids.len() > 1 && segments.commit_every.is_none() {
+        writer.merge(&ids).wait().map_err(tantivy_err)?;
     }
     writer.wait_merging_threads().map_err(tantivy_err)?;
     let meta = GenerationMeta {

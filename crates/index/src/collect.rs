@@ -128,8 +128,6 @@ impl Plan {
 /// A result before its stored listing is read.
 #[derive(Clone, Debug)]
 pub(crate) struct Candidate {
-    primary: Primary,
-    id: String,
     pub segment: SegmentOrdinal,
     pub doc: DocId,
     pub score: Score,
@@ -311,6 +309,38 @@ fn postings_bitset(seg: &SegmentReader, term: &Term) -> tantivy::Result<BitSet> 
     Ok(set)
 }
 
+/// The string of a dictionary ordinal (empty if missing).
+fn resolve(col: &Option<StrColumn>, ord: u64, buf: &mut String) -> String {
+    buf.clear();
+    match col {
+        Some(c) if c.ord_to_str(ord, buf).unwrap_or(false) => buf.clone(),
+        _ => String::new(),
+    }
+}
+
+/// What one segment found: counts, and its best entries with what is needed to compare them
+/// with other segments' (resolved only when there are several).
+pub(crate) struct SegmentFound {
+    total: u64,
+    counts: [[u64; 64]; WORDS],
+    segment: SegmentOrdinal,
+    entries: Vec<Entry>,
+    ids: Option<StrColumn>,
+    names: Option<(U64Col, Option<StrColumn>)>,
+}
+
+impl Entry {
+    fn candidate(&self, segment: SegmentOrdinal) -> Candidate {
+        Candidate {
+            segment,
+            doc: self.doc,
+            score: self.score,
+            distance_m: (!self.distance.is_nan()).then_some(self.distance),
+            virtual_match: self.virtual_match,
+        }
+    }
+}
+
 impl Collector for SearchCollector {
     type Fruit = Found;
     type Child = SegmentSearch;
@@ -374,21 +404,50 @@ impl Collector for SearchCollector {
         self.plan.text
     }
 
-    fn merge_fruits(&self, fruits: Vec<Found>) -> tantivy::Result<Found> {
+    fn merge_fruits(&self, fruits: Vec<SegmentFound>) -> tantivy::Result<Found> {
         let mut total = 0;
         let mut counts = [[0u64; 64]; WORDS];
-        let mut all = Vec::new();
-        for f in fruits {
+        for f in &fruits {
             total += f.total;
             for (acc, c) in counts.iter_mut().zip(f.counts) {
                 for (a, b) in acc.iter_mut().zip(c) {
                     *a += b;
                 }
             }
-            all.extend(f.page);
         }
-        all.sort_by(|a, b| cmp_primary(&a.primary, &b.primary).then_with(|| a.id.cmp(&b.id)));
-        let page = all.into_iter().skip(self.plan.offset).take(self.plan.per_page).collect();
+        let with_hits = fruits.iter().filter(|f| !f.entries.is_empty()).count();
+        let (offset, per_page) = (self.plan.offset, self.plan.per_page);
+        let page = if with_hits <= 1 {
+            // One segment (the usual case: builds merge to one): its order by (key, id
+            // ordinal) is already the order by (key, id).
+            fruits
+                .into_iter()
+                .flat_map(|f| {
+                    let segment = f.segment;
+                    f.entries.into_iter().map(move |e| e.candidate(segment))
+                })
+                .skip(offset)
+                .take(per_page)
+                .collect()
+        } else {
+            // Ordinals differ between segments: compare the real name and id.
+            let mut all: Vec<(Primary, String, Candidate)> = Vec::new();
+            for f in fruits {
+                let mut text = String::new();
+                for e in &f.entries {
+                    let primary = match &f.names {
+                        Some((ords, col)) => {
+                            Primary::Text(resolve(col, ords.get_val(e.doc), &mut text))
+                        }
+                        None => Primary::Num(e.key),
+                    };
+                    let id = resolve(&f.ids, e.tie, &mut text);
+                    all.push((primary, id, e.candidate(f.segment)));
+                }
+            }
+            all.sort_by(|a, b| cmp_primary(&a.0, &b.0).then_with(|| a.1.cmp(&b.1)));
+            all.into_iter().skip(offset).take(per_page).map(|(_, _, c)| c).collect()
+        };
         Ok(Found { total, counts, page })
     }
 }
@@ -495,7 +554,7 @@ impl SegmentSearch {
 }
 
 impl SegmentCollector for SegmentSearch {
-    type Fruit = Found;
+    type Fruit = SegmentFound;
 
     fn collect(&mut self, doc: DocId, score: Score) {
         let w = [self.bits[0].get_val(doc), self.bits[1].get_val(doc)];
@@ -516,36 +575,15 @@ impl SegmentCollector for SegmentSearch {
         }
     }
 
-    fn harvest(self) -> Found {
-        let counts = self.counters.counts();
-        let mut text = String::new();
-        let mut resolve = |col: &Option<StrColumn>, ord: u64| -> String {
-            text.clear();
-            match col {
-                Some(c) if c.ord_to_str(ord, &mut text).unwrap_or(false) => text.clone(),
-                _ => String::new(),
-            }
-        };
-        let entries = self.heap.into_sorted_vec();
-        let mut page = Vec::with_capacity(entries.len());
-        for e in entries {
-            let primary = match (&self.plan.order, &self.names) {
-                (Order::Name, Some((ords, col))) => {
-                    Primary::Text(resolve(col, ords.get_val(e.doc)))
-                }
-                _ => Primary::Num(e.key),
-            };
-            page.push(Candidate {
-                primary,
-                id: resolve(&self.ids.1, e.tie),
-                segment: self.segment,
-                doc: e.doc,
-                score: e.score,
-                distance_m: (!e.distance.is_nan()).then_some(e.distance),
-                virtual_match: e.virtual_match,
-            });
+    fn harvest(self) -> SegmentFound {
+        SegmentFound {
+            total: self.total,
+            counts: self.counters.counts(),
+            segment: self.segment,
+            entries: self.heap.into_sorted_vec(),
+            ids: self.ids.1,
+            names: self.names,
         }
-        Found { total: self.total, counts, page }
     }
 }
 

@@ -131,7 +131,19 @@ pub fn build(
     listings: impl IntoIterator<Item = Listing>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<IndexStats> {
-    build::build(dir, listings, progress)
+    build::build(dir, listings, progress, build::Segments::default())
+}
+
+/// Like [`build`], but commits every `every` listings and never merges, so the index has
+/// several segments. Searches must answer exactly the same; the tests use this to exercise the
+/// multi-segment paths (a normal build merges into one segment).
+#[doc(hidden)]
+pub fn build_in_segments(
+    dir: &Path,
+    listings: impl IntoIterator<Item = Listing>,
+    every: u64,
+) -> Result<IndexStats> {
+    build::build(dir, listings, &mut |_| {}, build::Segments { commit_every: Some(every) })
 }
 
 /// Whether `dir` holds a usable current index of this schema version: `CURRENT` names a

@@ -14,6 +14,7 @@
 //! Stop words (`data/stopwords.txt`: "near", "me", "de"...) are dropped unless the text is made
 //! of nothing else.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -92,18 +93,43 @@ pub(crate) fn max_edits(word: &str) -> u8 {
 /// Optimal-string-alignment distance (an adjacent swap is one edit, as in tantivy's fuzzy
 /// query with `transposition_cost_one`), or `None` when it exceeds `max`.
 pub(crate) fn edits_within(a: &str, b: &str, max: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    // Cheap rejections first: this runs for every token of every hit when explaining matches.
+    if a.len().abs_diff(b.len()) > max * 4 {
+        return None;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        osa(a.as_bytes(), b.as_bytes(), max)
+    } else {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        osa(&a, &b, max)
+    }
+}
+
+fn osa<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
+    // Three rows of the dynamic programme; on the stack for words of ordinary length.
+    const STACK: usize = 48;
     let w = b.len() + 1;
-    let mut prev2 = vec![0usize; w];
-    let mut prev: Vec<usize> = (0..w).collect();
-    let mut cur = vec![0usize; w];
+    let mut stack = [[0usize; STACK]; 3];
+    let mut heap: [Vec<usize>; 3];
+    let [x, y, z] = if w <= STACK {
+        let [x, y, z] = &mut stack;
+        [&mut x[..w], &mut y[..w], &mut z[..w]]
+    } else {
+        heap = [vec![0; w], vec![0; w], vec![0; w]];
+        let [x, y, z] = &mut heap;
+        [x.as_mut_slice(), y.as_mut_slice(), z.as_mut_slice()]
+    };
+    let (mut prev2, mut prev, mut cur) = (x, y, z);
+    for (j, p) in prev.iter_mut().enumerate() {
+        *p = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
-        let mut row_min = cur[0];
+        let mut row_min = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
@@ -357,7 +383,9 @@ impl TextPlan {
     /// `word→term` through a synonym, a typo or a prefix.
     pub(crate) fn explain(&self, listing: &Listing) -> Vec<String> {
         let pieces = listing_pieces(listing);
-        let all: Vec<&String> = pieces.iter().flatten().collect();
+        let mut all: Vec<&String> = pieces.iter().flat_map(|p| p.iter()).collect();
+        all.sort_unstable();
+        all.dedup();
         let mut out = Vec::new();
         for u in &self.units {
             // Literally, word by word.
@@ -387,15 +415,15 @@ impl TextPlan {
 }
 
 /// The token sequences a listing can be matched on: its text fields and the labels of the
-/// vocabulary values that hold for it.
-fn listing_pieces(l: &Listing) -> Vec<Vec<String>> {
-    let mut out = vec![tokens(&l.name)];
-    out.extend(l.alt_name.as_deref().map(tokens));
-    out.extend(l.description.as_deref().map(tokens));
-    out.extend(l.services.iter().map(|s| tokens(s)));
+/// vocabulary values that hold for it (borrowed from the label table).
+fn listing_pieces(l: &Listing) -> Vec<Cow<'static, [String]>> {
+    let mut out: Vec<Cow<'static, [String]>> = vec![Cow::Owned(tokens(&l.name))];
+    out.extend(l.alt_name.as_deref().map(|t| Cow::Owned(tokens(t))));
+    out.extend(l.description.as_deref().map(|t| Cow::Owned(tokens(t))));
+    out.extend(l.services.iter().map(|s| Cow::Owned(tokens(s))));
     for label in labels() {
         if l.has(label.group, &label.value) == Tri::Yes {
-            out.extend(label.tokens.iter().cloned());
+            out.extend(label.tokens.iter().map(|t| Cow::Borrowed(t.as_slice())));
         }
     }
     out
@@ -519,6 +547,39 @@ mod tests {
         assert_eq!(edits_within("methadon", "methadone", 1), Some(1));
         assert_eq!(edits_within("abc", "xyz", 2), None);
         assert_eq!(edits_within("kitten", "sitting", 3), Some(3));
+    }
+
+    /// Textbook optimal-string-alignment distance, for checking the bounded one.
+    fn osa_reference(a: &str, b: &str) -> usize {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for j in 0..=b.len() {
+            d[0][j] = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bounded_distance_agrees_with_the_textbook(
+            a in "[abcñ]{0,12}|[a-e]{40,60}", b in "[abcñ]{0,12}|[a-e]{40,60}", max in 0usize..3,
+        ) {
+            let d = osa_reference(&a, &b);
+            let expected = (d <= max).then_some(d);
+            proptest::prop_assert_eq!(edits_within(&a, &b, max), expected);
+        }
     }
 
     #[test]

@@ -127,3 +127,35 @@ fn an_empty_build_is_a_valid_empty_index() {
     assert_eq!(r.facets.len(), Group::ALL.len());
     assert!(r.facets.values().all(|f| f.unknown == 0 && f.values.values().all(|n| *n == 0)));
 }
+
+#[test]
+fn several_segments_answer_like_one() {
+    let corpus: Vec<_> = (0..35)
+        .map(|i| at(listing(&format!("m{:02}", 34 - i), &format!("Name {}", i % 4)), 38.0, -78.0))
+        .collect();
+    let one = tempfile::tempdir().expect("tempdir");
+    let many = tempfile::tempdir().expect("tempdir");
+    let single = build(one.path(), corpus.clone());
+    iop_index::build_in_segments(many.path(), corpus, 10).expect("build");
+    let current = std::fs::read_to_string(many.path().join("CURRENT")).expect("CURRENT");
+    let stores = std::fs::read_dir(many.path().join(current.trim()))
+        .expect("read_dir")
+        .filter(|e| e.as_ref().expect("entry").path().extension().is_some_and(|x| x == "store"))
+        .count();
+    assert!(stores >= 3, "{stores} segments");
+    let split = Index::open(many.path()).expect("open");
+    for sort in [iop_core::search::Sort::Name, iop_core::search::Sort::Distance] {
+        for (page, per_page) in [(1, 100), (2, 7), (5, 7)] {
+            let mut req = request();
+            req.area = radius(38.0, -78.0, 1000.0, None);
+            req.sort = sort;
+            req.page = page;
+            req.per_page = per_page;
+            let a = single.search(&req).expect("search");
+            let b = split.search(&req).expect("search");
+            assert_eq!(ids(&a), ids(&b), "{sort:?} page {page}");
+            assert_eq!(a.total, b.total);
+            assert_eq!(a.facets, b.facets);
+        }
+    }
+}

@@ -6,21 +6,27 @@
 //! [`merge`] finds the copies and joins them into one [`Listing`] that knows the union.
 //!
 //! Finding copies without comparing every pair: candidate pairs are listings within about a
-//! kilometre of each other (a spatial grid of 0.01° cells) or sharing a ZIP code (which pairs a
-//! listing placed at its ZIP centroid with its precise copy). A candidate pair is the same
-//! facility when the names agree (see [`name_similarity`]) and the places agree:
-//! - same street number and ZIP, or less than [`STRONG_M`] apart: names must be similar
-//!   ([`SIMILAR`]), or one name must contain all the distinctive words of the other;
-//! - less than [`NEAR_M`] apart, street numbers not in conflict: names must be nearly the same
+//! kilometre of each other (a spatial grid of 0.01° cells), listings with the same ZIP and
+//! street number (a geocoding error can put one copy kilometres away), and listings sharing a
+//! ZIP when one is placed only at a centroid. A candidate pair is the same facility when the
+//! names agree (see [`name_similarity`]) and the places agree:
+//! - the same address (street number, street name and ZIP), or less than [`STRONG_M`] apart
+//!   without conflicting street numbers: names must be similar ([`SIMILAR`]), or one name must
+//!   contain all the words of the other, with at least one distinctive word;
+//! - less than [`NEAR_M`] apart without conflicting street numbers, or less than [`STRONG_M`]
+//!   apart on the same street (a campus, a typo in a number): names must be nearly the same
 //!   ([`VERY_SIMILAR`]);
-//! - listings placed only approximately (at a centroid) merge only on street number + ZIP, or on
-//!   a nearly identical name in the same ZIP with no conflicting street number.
+//! - listings placed only approximately (at a centroid) merge only on the same address, or on a
+//!   nearly identical name in the same ZIP with no conflicting street number.
 //!
-//! Distinct programs of one operator often share a name and sit a few blocks apart ("Aletheia
-//! House" has several sites in Birmingham), which is why different street numbers block the
-//! looser rules. Two facilities in one building with different names stay apart. Clusters are
-//! built with union-find, and a union is refused when it would put two listings of the same
-//! source with dissimilar names into one listing (a bridge through a third copy).
+//! One operator's sites often share a name and sit a few blocks apart ("Aletheia House" in
+//! Birmingham; "Safe Refuge" has twelve addresses in Long Beach, some geocoded to one point),
+//! which is why different addresses block every rule but the campus one. Two facilities in one
+//! building with different names stay apart. Names made only of trade words ("Womens
+//! Treatment Program", "Mens Treatment Program") are compared by their words, never as near
+//! identical strings. Clusters are built with union-find, and a union is refused when it would
+//! put two listings of the same source with dissimilar names into one listing (a bridge
+//! through a third copy).
 //!
 //! The merged listing keeps the id of its highest-priority source's record (see [`priority`]),
 //! so ids are stable across rebuilds as long as that record exists.
@@ -295,7 +301,10 @@ impl NameKey {
         let (na, nb) = (numbers(&self.tokens), numbers(&other.tokens));
         let numbers_differ = !na.is_empty() && !nb.is_empty() && na != nb;
         let jw = strsim::jaro_winkler(&self.joined, &other.joined);
-        let sim = if jw >= VERY_SIMILAR && !numbers_differ { dice.max(jw) } else { dice };
+        // Nor when a name has only trade words ("Womens Treatment" ~ "Mens Treatment").
+        let distinctive = |t: &[String]| t.iter().any(|w| weight(w) == 1.0);
+        let jw_counts = !numbers_differ && distinctive(&self.tokens) && distinctive(&other.tokens);
+        let sim = if jw >= VERY_SIMILAR && jw_counts { dice.max(jw) } else { dice };
         let (short, long) = if self.tokens.len() <= other.tokens.len() {
             (&self.tokens, &other.tokens)
         } else {
@@ -313,6 +322,8 @@ struct Key {
     /// The name first, then each program name in `alt_name` ("a; b").
     names: Vec<NameKey>,
     street_no: Option<String>,
+    /// The street's own name ("preston" for "800 Preston Avenue").
+    street_name: Option<String>,
     zip: Option<String>,
     lat: f64,
     lon: f64,
@@ -332,6 +343,7 @@ impl Key {
         Key {
             names,
             street_no: l.address.street.as_deref().and_then(street_number),
+            street_name: l.address.street.as_deref().and_then(street_name),
             zip: l.address.zip.clone(),
             lat: l.location.map_or(f64::NAN, |p| p.lat),
             lon: l.location.map_or(f64::NAN, |p| p.lon),
@@ -360,6 +372,37 @@ impl Key {
     }
 }
 
+impl Key {
+    /// Metres between the two, infinite unless both are placed precisely.
+    fn distance(&self, other: &Key) -> f64 {
+        if self.precise && other.precise {
+            haversine_m(self.lat, self.lon, other.lat, other.lon)
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// Whether the street names agree (or either is unknown: "Parsons Boulevard and 45th").
+    fn same_street(&self, other: &Key) -> bool {
+        match (&self.street_name, &other.street_name) {
+            (Some(x), Some(y)) => x == y || strsim::jaro_winkler(x, y) >= 0.9,
+            _ => true,
+        }
+    }
+
+    /// Whether both street numbers are known and differ.
+    fn numbers_conflict(&self, other: &Key) -> bool {
+        matches!((&self.street_no, &other.street_no), (Some(x), Some(y)) if x != y)
+    }
+
+    /// Whether the two addresses are different sites: different street numbers, unless on
+    /// one street less than [`STRONG_M`] apart (the buildings of one campus).
+    fn distinct_site(&self, other: &Key) -> bool {
+        self.numbers_conflict(other)
+            && !(self.same_street(other) && self.distance(other) < STRONG_M)
+    }
+}
+
 /// The house number a street line starts with (`"119-121 West 124th St."` -> `"119"`).
 fn street_number(street: &str) -> Option<String> {
     let first = street.split_whitespace().next()?;
@@ -367,17 +410,91 @@ fn street_number(street: &str) -> Option<String> {
     (!digits.is_empty()).then_some(digits)
 }
 
+/// The name of the street in a street line: the words after the house number, without
+/// directions, street types and suite numbers ("800 North Preston Ave., Suite 2" -> "preston").
+fn street_name(street: &str) -> Option<String> {
+    const SKIP: &[&str] = &[
+        "n",
+        "s",
+        "e",
+        "w",
+        "ne",
+        "nw",
+        "se",
+        "sw",
+        "north",
+        "south",
+        "east",
+        "west",
+        "street",
+        "st",
+        "avenue",
+        "ave",
+        "av",
+        "road",
+        "rd",
+        "boulevard",
+        "blvd",
+        "drive",
+        "dr",
+        "lane",
+        "ln",
+        "way",
+        "court",
+        "ct",
+        "place",
+        "pl",
+        "highway",
+        "hwy",
+        "parkway",
+        "pkwy",
+        "circle",
+        "cir",
+        "terrace",
+        "ter",
+        "trail",
+        "trl",
+        "the",
+        "and",
+    ];
+    const STOP: &[&str] = &["suite", "ste", "unit", "building", "bldg", "floor", "room", "apt"];
+    const DIRECTIONS: &[&str] = &["north", "south", "east", "west"];
+    let lower = street.to_lowercase();
+    let mut name = Vec::new();
+    let mut directions = Vec::new();
+    for (i, w) in lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).enumerate()
+    {
+        if STOP.contains(&w) {
+            break;
+        }
+        if i == 0 && w.starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        if DIRECTIONS.contains(&w) {
+            directions.push(w);
+        } else if !SKIP.contains(&w) && !w.bytes().all(|b| b.is_ascii_digit()) {
+            name.push(w);
+        }
+    }
+    // "1024 North Street": the direction is the name.
+    let name = if name.is_empty() { directions } else { name };
+    (!name.is_empty()).then(|| name.join(" "))
+}
+
 /// Whether two listings are the same facility (see the module docs for the rules).
 fn same_facility(a: &Key, b: &Key) -> bool {
     let same_zip = a.zip.is_some() && a.zip == b.zip;
-    let numbers_conflict = matches!((&a.street_no, &b.street_no), (Some(x), Some(y)) if x != y);
+    let same_street = a.same_street(b);
+    let numbers_conflict = a.numbers_conflict(b);
     let same_number = matches!((&a.street_no, &b.street_no), (Some(x), Some(y)) if x == y);
     let precise = a.precise && b.precise;
-    let d = if precise { haversine_m(a.lat, a.lon, b.lat, b.lon) } else { f64::INFINITY };
+    let d = a.distance(b);
     // The places first: they are cheap, and most candidate pairs fail on them.
-    let strong_place = (same_number && same_zip) || (d < STRONG_M && !numbers_conflict);
+    let strong_place =
+        (same_number && same_zip && same_street) || (d < STRONG_M && !numbers_conflict);
     let weak_place = if precise {
-        d < NEAR_M && (!numbers_conflict || d < STRONG_M)
+        // Two numbers on one street within a block: a campus, or a typo ("2975 Treat Blvd").
+        d < NEAR_M && (!numbers_conflict || (d < STRONG_M && same_street))
     } else {
         same_zip && !numbers_conflict
     };
@@ -385,11 +502,7 @@ fn same_facility(a: &Key, b: &Key) -> bool {
         return false;
     }
     let (sim, contained) = a.similarity(b);
-    if strong_place {
-        sim >= SIMILAR || contained
-    } else {
-        sim >= VERY_SIMILAR
-    }
+    if strong_place { sim >= SIMILAR || contained } else { sim >= VERY_SIMILAR }
 }
 
 /// Candidate pairs `(i, j)`, `i < j`: within about [`NEAR_M`] on a grid; with the same ZIP
@@ -477,30 +590,44 @@ pub fn merge(listings: Vec<Listing>) -> (Vec<Listing>, MergeStats) {
         }
     }
     let forced = same_id.len();
-    // Pairs in an order that does not depend on the input's: by the two ids. The refusal rule
-    // below depends on what was joined before, so this keeps the result order-independent.
+    // The matching pairs, nearest first, then by the two ids: a copy that could join several
+    // sites (a record without a street) joins the nearest, and the result does not depend on
+    // the input's order (the refusal rule below depends on what was joined before).
     let mut by_rank: Vec<usize> = (0..n).collect();
     by_rank.sort_by(|&x, &y| listings[x].id.cmp(&listings[y].id).then(x.cmp(&y)));
     let mut rank = vec![0; n];
     for (r, &i) in by_rank.iter().enumerate() {
         rank[i] = r;
     }
-    let mut pairs = candidates(&keys);
-    pairs.sort_unstable_by_key(|&(i, j)| (rank[i].min(rank[j]), rank[i].max(rank[j])));
-    for (k, (i, j)) in same_id.into_iter().chain(pairs).enumerate() {
+    let mut matched: Vec<(f64, usize, usize)> = candidates(&keys)
+        .into_iter()
+        .filter(|&(i, j)| same_facility(&keys[i], &keys[j]))
+        .map(|(i, j)| (keys[i].distance(&keys[j]), i, j))
+        .collect();
+    matched.sort_by(|x, y| {
+        let ranks =
+            |(_, i, j): &(f64, usize, usize)| (rank[*i].min(rank[*j]), rank[*i].max(rank[*j]));
+        x.0.total_cmp(&y.0).then_with(|| ranks(x).cmp(&ranks(y)))
+    });
+    let pairs = same_id.into_iter().chain(matched.into_iter().map(|(_, i, j)| (i, j)));
+    for (k, (i, j)) in pairs.enumerate() {
         let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
-        if ri == rj || (k >= forced && !same_facility(&keys[i], &keys[j])) {
+        if ri == rj {
             continue;
         }
-        // Refuse a union that would join two listings of one source whose names differ: a
-        // third copy bridging two distinct programs at one address.
+        // Refuse a union that would put two distinct sites into one listing: two addresses
+        // that differ (other than two numbers of one campus), or two listings of one source
+        // whose names differ. Both happen when a third copy bridges them (a record without a
+        // street near two sites of one operator; a national row naming the operator of two
+        // programs in one building).
         let conflict = k >= forced
             && members[ri].iter().any(|&x| {
                 members[rj].iter().any(|&y| {
-                    keys[x].source == keys[y].source && {
-                        let (s, c) = keys[x].similarity(&keys[y]);
-                        s < SIMILAR && !c
-                    }
+                    keys[x].distinct_site(&keys[y])
+                        || (keys[x].source == keys[y].source && {
+                            let (s, c) = keys[x].similarity(&keys[y]);
+                            s < SIMILAR && !c
+                        })
                 })
             });
         if conflict {
@@ -637,5 +764,13 @@ mod tests {
     fn street_numbers() {
         assert_eq!(street_number("119-121 West 124th St.").as_deref(), Some("119"));
         assert_eq!(street_number("PO Box 12"), None);
+        assert_eq!(street_name("800 North Preston Ave., Suite 2").as_deref(), Some("preston"));
+        assert_eq!(street_name("3137-39 East 7th Street").as_deref(), Some("7th"));
+        assert_eq!(street_name("1024 North Street").as_deref(), Some("north"));
+        assert_eq!(street_name("Suite 4"), None);
+        assert_eq!(street_name("1 Medical Center Boulevard").as_deref(), Some("medical center"));
+        assert!(
+            name_similarity("Womens Treatment Program", "Mens Treatment Program") < VERY_SIMILAR
+        );
     }
 }

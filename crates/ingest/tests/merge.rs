@@ -155,6 +155,32 @@ fn different_facilities_in_one_building_stay_apart() {
 }
 
 #[test]
+fn one_operators_sites_at_different_addresses_stay_apart() {
+    // "Safe Refuge" has twelve national rows in Long Beach, on Freeman Avenue, Obispo Avenue,
+    // Redondo Avenue and East 7th Street, and the 2025 California file has it without a
+    // street. Each street keeps its own listing; the houses of one block of East 7th Street
+    // (3111-3139, within 150 m) are one campus.
+    let sites: Vec<&Listing> = ["728 ", "1046 REDONDO", "729 OBISPO"]
+        .iter()
+        .map(|street| one("Safe Refuge", street))
+        .collect();
+    let mut distinct = ids(&sites);
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3);
+    // ABC Recovery Center, Indio: residential on Palm Street, outpatient on Indio Boulevard.
+    assert_ne!(holding("ca-dhcs", "330001AN").id, holding("ca-dhcs", "330001BN").id);
+    // AToN Center, Encinitas: houses at 3250, 3238 and 3225 Country Rose Circle, all within
+    // 150 m of each other, are one campus; the house on Western Springs Road is another site.
+    // (3262 Country Rose Circle is 160 m from 3225 and stays apart: the rule is conservative.)
+    let campus = holding("ca-dhcs", "370122AP");
+    for lic in ["370122CP", "370122FP"] {
+        assert_eq!(holding("ca-dhcs", lic).id, campus.id, "{lic}");
+    }
+    assert_ne!(holding("ca-dhcs", "370122DP").id, campus.id);
+}
+
+#[test]
 fn ids_come_from_the_highest_priority_source() {
     let prefix_of = |source: &str| match source {
         "samhsa-findtreatment" => "ft-",

@@ -147,7 +147,8 @@ fn main() {
     let lua = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/load.lua");
     // IOP_LOAD_DIR keeps the index and the request lists (for profiling); else a tempdir.
     let tmp = tempfile::tempdir().expect("tempdir");
-    let work_dir = std::env::var_os("IOP_LOAD_DIR").map_or_else(|| tmp.path().to_owned(), PathBuf::from);
+    let work_dir =
+        std::env::var_os("IOP_LOAD_DIR").map_or_else(|| tmp.path().to_owned(), PathBuf::from);
     std::fs::create_dir_all(&work_dir).expect("work dir");
     let index_dir = work_dir.join("index");
 

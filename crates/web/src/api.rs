@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use iop_core::distance::m_to_miles;
+use iop_core::listing::ListingWire;
 use iop_core::search::{Hit, Matched, SearchResults, Sort};
 use iop_core::vocabulary::{Group, Lang, Vocabulary};
 use iop_core::{Listing, Schedule};
@@ -185,8 +186,9 @@ pub struct Results {
 /// `matched`.
 #[derive(Debug, Serialize)]
 struct ResultItem {
+    /// The listing's wire form, converted by value: serialising a `Listing` would clone it.
     #[serde(flatten)]
-    listing: Listing,
+    listing: ListingWire,
     #[serde(skip_serializing_if = "Option::is_none")]
     distance_mi: Option<Option<f64>>,
     matched: Matched,
@@ -268,7 +270,7 @@ impl SearchResponse {
         let items = hits
             .into_iter()
             .map(|Hit { listing, distance_m, matched, .. }| ResultItem {
-                listing,
+                listing: ListingWire::from(listing),
                 distance_mi: has_point.then(|| distance_m.map(distance_mi)),
                 matched,
             })

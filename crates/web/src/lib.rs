@@ -20,6 +20,7 @@ status and the latency: never the query string, so never what a person searched 
 
 pub mod api;
 pub mod error;
+pub mod hsds_api;
 pub mod i18n;
 pub mod metrics;
 pub mod pages;
@@ -151,6 +152,7 @@ pub fn app(state: AppState) -> Router {
     // Layers listed later run first (outermost).
     Router::new()
         .merge(api::routes())
+        .merge(hsds_api::routes())
         .merge(pages::routes())
         .merge(metrics::routes())
         .layer(middleware::from_fn(timeout))

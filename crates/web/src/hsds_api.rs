@@ -1,0 +1,1426 @@
+//! The Open Referral HSDS 3.0 API (`/hsds/*`): the listings as HSDS services, organizations,
+//! services at locations, and the `iop-finder` taxonomy, for partners whose systems speak HSDS.
+//!
+//! The documents themselves are made in one place, `iop_hsds::hsds3` ([`hsds3::to_hsds_service`],
+//! [`hsds3::to_hsds_organization`], [`hsds3::page`]; the profile is `crates/hsds/PROFILE.md`):
+//! this module only finds listings (through the same index and geocoder as `/api/v1/search`)
+//! and shapes the answers as the HSDS 3.0 API reference asks.
+//!
+//! # Routes (GET)
+//!
+//! | route | answer |
+//! | --- | --- |
+//! | `/hsds`, `/hsds/` | `{"version": "3.0", "profile", "openapi_url"}` |
+//! | `/hsds/openapi.json`, `/hsds/profile` | this API's OpenAPI document; the profile (Markdown) |
+//! | `/hsds/services`, `/hsds/services/{id}` | a page of services; one fully nested service |
+//! | `/hsds/organizations`, `/hsds/organizations/{id}` | one organization per listing |
+//! | `/hsds/service_at_locations`, `/hsds/service_at_locations/{id}` | one per listing |
+//! | `/hsds/taxonomies`, `/hsds/taxonomies/{id}` | the `iop-finder` taxonomy |
+//! | `/hsds/taxonomy_terms`, `/hsds/taxonomy_terms/{id}` | its terms (what `taxonomy_term_id` takes) |
+//!
+//! A listing is one service of one organization at one location, so the three are one listing
+//! seen three ways. `{id}` is the HSDS id the documents carry (the UUID of the right kind, e.g.
+//! a service's `id` at `/hsds/services/{id}`) or our own listing id (`m211-32f5123dff5bf4ee`,
+//! also in the `listing_id` attribute). Finding a listing by UUID needs the UUID-to-listing
+//! table of the index generation, built on first use ([`Catalog`]).
+//!
+//! # List parameters (`/hsds/services`, `/hsds/organizations`, `/hsds/service_at_locations`)
+//!
+//! Names are case-sensitive, unknown parameters are ignored, an empty value means "not given",
+//! and a parameter given twice is a 400 (except `taxonomy_term_id`, whose values add up).
+//! Parameters combine with AND.
+//! - `search`: free text, the index's text search (every word must match, typo-tolerant, with
+//!   synonyms); at most [`MAX_SEARCH_CHARS`] characters.
+//! - `postcode`: a US ZIP code (`33012` or `33012-1234`); services within `proximity` metres of
+//!   the ZIP's centre, nearest first. Without `proximity`: within [`DEFAULT_PROXIMITY_M`] (25
+//!   miles, the search page's default), and with `taxonomy_term_id=schedule:virtual` also the
+//!   virtual programs serving the ZIP's state, as on the search page. With `proximity`, only
+//!   what lies within it. A ZIP code we do not know is a 422 `unknown_location`.
+//! - `proximity`: metres, from 1 to [`MAX_PROXIMITY_M`] (500 miles); needs `postcode`.
+//! - `taxonomy_term_id`: comma-separated terms of the `iop-finder` taxonomy, each as its code
+//!   (`level:iop`, `schedule:evening`, `payment:medicaid`, `language:es`) or as its UUID (the
+//!   `taxonomy_term.id` of the attributes). Only `<group>:<value>` terms filter; values of one
+//!   group are OR'd, groups AND'd, and a service matches only when its record says the value
+//!   holds (unknown is not a match).
+//! - `taxonomy_id`: ours (the `iop-finder` UUID, or `iop-finder`) changes nothing, every service
+//!   has terms in it; any other taxonomy matches nothing.
+//! - `organization_id`: the one service of that organization (UUID or listing id).
+//! - `modified_after`: `YYYY-MM-DD` or an RFC 3339 date-time (no zone means UTC); services whose
+//!   `last_modified` (the listing's `last_verified` date at 00:00 UTC) is on or after it.
+//!   Services with no such date are left out. The index cannot filter by date, so the matches
+//!   of the other parameters are read through and filtered here, at most [`MAX_SCAN`] of them.
+//! - `page` (1-based, at most [`MAX_PAGE`]; past the last page, an empty page) and `per_page`
+//!   (1 to [`MAX_PER_PAGE`], default [`DEFAULT_PER_PAGE`]).
+//! - `format`: `json` (default, the paging wrapper) or `ndjson` (every match, one document per
+//!   line, no paging: `application/x-ndjson`). The body is built off the async runtime and
+//!   sent whole: at most [`MAX_SCAN`] matches, else a 400 naming `format`.
+//! - `full`: `true` for fully nested documents; by default lists hold only the one-to-one
+//!   fields (as the reference's `service_list` and `organization_list`), and `ndjson` lines are
+//!   fully nested. `minimal=true` (services only): just `id` and `last_modified`.
+//! - `full_service` (organizations): `true` nests full services instead of one-to-one ones.
+//!
+//! Errors are the API's JSON `{"error": {"code", "param", "message"}}`: 400 `bad_parameter`
+//! naming the parameter, 422 `unknown_location`, 404 `not_found`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use iop_core::Listing;
+use iop_core::listing::Filters;
+use iop_core::search::{Area, SearchRequest, Sort};
+use iop_core::vocabulary::{Group, Lang, Vocabulary};
+use iop_geo::Geocoder;
+use iop_hsds::hsds3::{self, TAXONOMY, uuid_for};
+use iop_index::Index;
+use serde_json::{Map, Value, json};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::AppState;
+use crate::error::AppError;
+
+/// The HSDS version served.
+pub const HSDS_VERSION: &str = "3.0";
+/// Default `per_page`.
+pub const DEFAULT_PER_PAGE: usize = 50;
+/// Largest `per_page` (the index's page size limit).
+pub const MAX_PER_PAGE: usize = 100;
+/// Largest `page`.
+pub const MAX_PAGE: usize = 100_000;
+/// Longest `search`, in characters (as `q` of the search API).
+pub const MAX_SEARCH_CHARS: usize = 200;
+/// Radius around `postcode` when `proximity` is not given: 25 miles, in metres.
+pub const DEFAULT_PROXIMITY_M: f64 = 40_233.6;
+/// Largest `proximity`: 500 miles, in metres (the search API's largest radius).
+pub const MAX_PROXIMITY_M: f64 = 804_672.0;
+/// Most matches read for one `ndjson` answer or one `modified_after` filter. The whole index
+/// (about 20,000 listings) fits; a body of that many full services is tens of MB.
+pub const MAX_SCAN: usize = 25_000;
+/// Longest `{id}` looked up; anything longer is no id of ours.
+const MAX_ID_CHARS: usize = 100;
+/// The index answers at most this many hits per search: scans read pages of this size.
+const SCAN_PAGE: usize = 100;
+
+/// The HSDS routes, with open CORS (GET only), as the JSON API.
+pub fn routes() -> Router<AppState> {
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET])
+        .allow_headers([header::ACCEPT, header::CONTENT_TYPE]);
+    Router::new()
+        .route("/hsds", get(root))
+        .route("/hsds/", get(root))
+        .route("/hsds/openapi.json", get(openapi))
+        .route("/hsds/profile", get(profile))
+        .route("/hsds/services", get(services))
+        .route("/hsds/services/{id}", get(service))
+        .route("/hsds/organizations", get(organizations))
+        .route("/hsds/organizations/{id}", get(organization))
+        .route("/hsds/service_at_locations", get(service_at_locations))
+        .route("/hsds/service_at_locations/{id}", get(service_at_location))
+        .route("/hsds/taxonomies", get(taxonomies))
+        .route("/hsds/taxonomies/{id}", get(taxonomy))
+        .route("/hsds/taxonomy_terms", get(taxonomy_terms))
+        .route("/hsds/taxonomy_terms/{id}", get(taxonomy_term))
+        .route("/hsds/{*rest}", get(not_found))
+        .layer(cors)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors.
+
+/// What can go wrong answering an HSDS request.
+#[derive(Debug, thiserror::Error)]
+pub enum HsdsError {
+    /// A parameter is wrong (400 `bad_parameter`).
+    #[error("{param}: {message}")]
+    BadParameter {
+        /// The parameter's name.
+        param: &'static str,
+        /// One sentence for a person.
+        message: String,
+    },
+    /// `postcode` is a ZIP code we do not know (422 `unknown_location`).
+    #[error("postcode: {message}")]
+    UnknownLocation {
+        /// One sentence for a person.
+        message: String,
+    },
+    /// Anything else (404, 500, 503): rendered by [`AppError`].
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl From<iop_index::Error> for HsdsError {
+    fn from(e: iop_index::Error) -> HsdsError {
+        HsdsError::App(e.into())
+    }
+}
+
+impl From<tokio::task::JoinError> for HsdsError {
+    fn from(e: tokio::task::JoinError) -> HsdsError {
+        HsdsError::App(e.into())
+    }
+}
+
+fn bad(param: &'static str, message: impl Into<String>) -> HsdsError {
+    HsdsError::BadParameter { param, message: message.into() }
+}
+
+impl IntoResponse for HsdsError {
+    fn into_response(self) -> Response {
+        let (status, code, param, message) = match self {
+            HsdsError::App(e) => return e.into_response(),
+            HsdsError::BadParameter { param, message } => {
+                (StatusCode::BAD_REQUEST, "bad_parameter", param, message)
+            }
+            HsdsError::UnknownLocation { message } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "unknown_location", "postcode", message)
+            }
+        };
+        let body = json!({"error": {"code": code, "param": param, "message": message}});
+        (status, Json(body)).into_response()
+    }
+}
+
+fn respond(answer: Result<Response, HsdsError>) -> Response {
+    answer.unwrap_or_else(IntoResponse::into_response)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters.
+
+/// Every parameter name read by some HSDS route.
+const PARAMS: [&str; 15] = [
+    "search",
+    "postcode",
+    "proximity",
+    "taxonomy_term_id",
+    "taxonomy_id",
+    "organization_id",
+    "modified_after",
+    "page",
+    "per_page",
+    "format",
+    "full",
+    "minimal",
+    "full_service",
+    "top_only",
+    "parent_id",
+];
+
+/// `json` (the paging wrapper) or `ndjson` (every match, one per line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    /// The paging wrapper.
+    #[default]
+    Json,
+    /// Newline-delimited JSON, unpaged.
+    Ndjson,
+}
+
+/// The parameters of the list routes, validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListQuery {
+    /// Free text.
+    pub search: Option<String>,
+    /// Five-digit ZIP code.
+    pub postcode: Option<String>,
+    /// Metres around `postcode`, when given.
+    pub proximity_m: Option<f64>,
+    /// Filters from `taxonomy_term_id`.
+    pub filters: Filters,
+    /// `taxonomy_id` names a taxonomy other than ours: nothing matches.
+    pub foreign_taxonomy: bool,
+    /// `organization_id`, as given.
+    pub organization_id: Option<String>,
+    /// `modified_after`, in seconds since 1970-01-01T00:00:00Z.
+    pub modified_after: Option<i64>,
+    /// 1-based page.
+    pub page: usize,
+    /// Items per page.
+    pub per_page: usize,
+    /// `json` or `ndjson`.
+    pub format: Format,
+    /// `full`, when given.
+    pub full: Option<bool>,
+    /// `minimal`.
+    pub minimal: bool,
+    /// `full_service`.
+    pub full_service: bool,
+    /// `parent_id` (taxonomy terms), when given.
+    pub parent_id: Option<String>,
+}
+
+impl Default for ListQuery {
+    fn default() -> ListQuery {
+        ListQuery {
+            search: None,
+            postcode: None,
+            proximity_m: None,
+            filters: Filters::new(),
+            foreign_taxonomy: false,
+            organization_id: None,
+            modified_after: None,
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+            format: Format::Json,
+            full: None,
+            minimal: false,
+            full_service: false,
+            parent_id: None,
+        }
+    }
+}
+
+/// Strict `application/x-www-form-urlencoded` decoding of one name or value.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3)?;
+                let hi = (hex[0] as char).to_digit(16)?;
+                let lo = (hex[1] as char).to_digit(16)?;
+                out.push((hi * 16 + lo) as u8);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The query string as (our parameter name, trimmed non-empty value) pairs; other names are
+/// dropped whatever their value.
+fn decode(raw: Option<&str>) -> Result<Vec<(&'static str, String)>, HsdsError> {
+    let mut pairs = Vec::new();
+    for part in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        let Some(name) = percent_decode(k) else { continue };
+        let Some(&name) = PARAMS.iter().find(|p| **p == name) else { continue };
+        let value = percent_decode(v).ok_or_else(|| {
+            bad(name, format!("{name} is not valid text (bad percent-encoding or invalid UTF-8)"))
+        })?;
+        let value = value.trim();
+        if !value.is_empty() {
+            pairs.push((name, value.to_owned()));
+        }
+    }
+    Ok(pairs)
+}
+
+fn parse_bool(name: &'static str, v: &str) -> Result<bool, HsdsError> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(bad(name, format!("{name} must be true or false, not {v:?}"))),
+    }
+}
+
+fn parse_int(name: &'static str, v: &str, min: usize, max: usize) -> Result<usize, HsdsError> {
+    v.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| v.parse::<usize>().ok())
+        .flatten()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| bad(name, format!("{name} must be a whole number from {min} to {max}")))
+}
+
+impl ListQuery {
+    /// Parses and validates a raw query string.
+    pub fn parse(raw: Option<&str>) -> Result<ListQuery, HsdsError> {
+        let pairs = decode(raw)?;
+        let mut scalars: BTreeMap<&'static str, String> = BTreeMap::new();
+        let mut terms: Vec<String> = Vec::new();
+        for (name, value) in pairs {
+            if name == "taxonomy_term_id" {
+                terms.extend(
+                    value.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned),
+                );
+            } else if scalars.insert(name, value).is_some() {
+                return Err(bad(name, format!("{name} is given twice")));
+            }
+        }
+        let get = |name: &str| scalars.get(name).map(String::as_str);
+        let mut q = ListQuery::default();
+        if let Some(v) = get("search") {
+            if v.chars().count() > MAX_SEARCH_CHARS {
+                return Err(bad(
+                    "search",
+                    format!("search must be at most {MAX_SEARCH_CHARS} characters"),
+                ));
+            }
+            q.search = Some(v.to_owned());
+        }
+        if let Some(v) = get("postcode") {
+            q.postcode = Some(parse_zip(v).ok_or_else(|| {
+                bad("postcode", "postcode must be a 5-digit US ZIP code such as 33012")
+            })?);
+        }
+        if let Some(v) = get("proximity") {
+            let range = || {
+                bad(
+                    "proximity",
+                    format!("proximity must be a distance in metres from 1 to {MAX_PROXIMITY_M}"),
+                )
+            };
+            let m: f64 = v.parse().map_err(|_| range())?;
+            // NaN fails the range check, as do the infinities.
+            if !(1.0..=MAX_PROXIMITY_M).contains(&m) {
+                return Err(range());
+            }
+            if q.postcode.is_none() {
+                return Err(bad(
+                    "proximity",
+                    "proximity is a distance from a postcode: give postcode too",
+                ));
+            }
+            q.proximity_m = Some(m);
+        }
+        for t in &terms {
+            let term = find_term(t).ok_or_else(|| {
+                bad(
+                    "taxonomy_term_id",
+                    format!(
+                        "taxonomy_term_id has no term {t:?}: the terms are listed at \
+                         /hsds/taxonomy_terms (codes such as level:iop, or their ids)"
+                    ),
+                )
+            })?;
+            let Some((group, value)) = &term.filter else {
+                return Err(bad(
+                    "taxonomy_term_id",
+                    format!(
+                        "taxonomy_term_id {t:?} ({}) is not a filter: only <group>:<value> \
+                         terms such as level:iop or schedule:evening are",
+                        term.code
+                    ),
+                ));
+            };
+            let list = q.filters.entry(*group).or_default();
+            if !list.contains(value) {
+                list.push(value.clone());
+            }
+        }
+        if let Some(v) = get("taxonomy_id") {
+            q.foreign_taxonomy = !is_our_taxonomy(v);
+        }
+        if let Some(v) = get("organization_id") {
+            if v.chars().count() > MAX_ID_CHARS {
+                return Err(bad(
+                    "organization_id",
+                    format!("organization_id must be at most {MAX_ID_CHARS} characters"),
+                ));
+            }
+            q.organization_id = Some(v.to_owned());
+        }
+        if let Some(v) = get("modified_after") {
+            q.modified_after = Some(parse_instant(v).ok_or_else(|| {
+                bad(
+                    "modified_after",
+                    format!(
+                        "modified_after must be a date (2024-01-31) or a date-time \
+                         (2024-01-31T12:00:00Z), not {v:?}"
+                    ),
+                )
+            })?);
+        }
+        if let Some(v) = get("per_page") {
+            q.per_page = parse_int("per_page", v, 1, MAX_PER_PAGE)?;
+        }
+        if let Some(v) = get("page") {
+            q.page = parse_int("page", v, 1, MAX_PAGE)?;
+        }
+        if let Some(v) = get("format") {
+            q.format = match v.to_ascii_lowercase().as_str() {
+                "json" => Format::Json,
+                "ndjson" => Format::Ndjson,
+                _ => {
+                    return Err(bad("format", format!("format must be json or ndjson, not {v:?}")));
+                }
+            };
+        }
+        if let Some(v) = get("full") {
+            q.full = Some(parse_bool("full", v)?);
+        }
+        if let Some(v) = get("minimal") {
+            q.minimal = parse_bool("minimal", v)?;
+            if q.minimal && q.full == Some(true) {
+                return Err(bad("minimal", "give either minimal=true or full=true, not both"));
+            }
+        }
+        if let Some(v) = get("full_service") {
+            q.full_service = parse_bool("full_service", v)?;
+        }
+        if let Some(v) = get("top_only") {
+            // Every term of ours is a top-level term: `top_only` changes nothing, but a value
+            // that is not a boolean is still an error.
+            parse_bool("top_only", v)?;
+        }
+        q.parent_id = get("parent_id").map(str::to_owned);
+        Ok(q)
+    }
+
+    /// How much of each document to give.
+    fn detail(&self) -> Detail {
+        match (self.minimal, self.full, self.format) {
+            (true, _, _) => Detail::Minimal,
+            (false, Some(true), _) | (false, None, Format::Ndjson) => Detail::Full,
+            (false, _, _) => Detail::List,
+        }
+    }
+
+    /// The index request for these parameters (page 1; callers set the paging). `None` when
+    /// nothing can match.
+    fn request(&self, geocoder: &Geocoder) -> Result<Option<SearchRequest>, HsdsError> {
+        if self.foreign_taxonomy {
+            return Ok(None);
+        }
+        let area = match &self.postcode {
+            None => None,
+            Some(zip) => {
+                let place = geocoder.zip(zip).ok_or_else(|| HsdsError::UnknownLocation {
+                    message: format!("No place has the ZIP code {zip}."),
+                })?;
+                Some(Area::Radius {
+                    lat: place.lat,
+                    lon: place.lon,
+                    radius_m: self.proximity_m.unwrap_or(DEFAULT_PROXIMITY_M),
+                    // With a proximity the answer is what lies within it, so the state (which
+                    // lets virtual programs serving it match whatever the distance) is left
+                    // out.
+                    state: if self.proximity_m.is_some() { None } else { place.state },
+                })
+            }
+        };
+        Ok(Some(SearchRequest {
+            area,
+            text: self.search.clone(),
+            filters: self.filters.clone(),
+            include_unknown: false,
+            sort: Sort::Auto,
+            page: 1,
+            per_page: SCAN_PAGE,
+        }))
+    }
+}
+
+/// `12345` or `12345-6789` -> `12345`.
+fn parse_zip(v: &str) -> Option<String> {
+    let five = match v.split_once('-') {
+        Some((five, four)) if four.len() == 4 && four.bytes().all(|b| b.is_ascii_digit()) => five,
+        Some(_) => return None,
+        None => v,
+    };
+    (five.len() == 5 && five.bytes().all(|b| b.is_ascii_digit())).then(|| five.to_owned())
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// A real `YYYY-MM-DD` date as days since 1970-01-01.
+fn parse_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| {
+        s.get(r.clone())
+            .filter(|p| p.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|p| p.parse::<u32>().ok())
+    };
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days_in_month).contains(&d).then(|| days_from_civil(i64::from(y), m, d))
+}
+
+/// `YYYY-MM-DD` (midnight UTC) or `YYYY-MM-DDTHH:MM[:SS[.frac]][Z|±HH:MM]` (no zone: UTC), as
+/// seconds since 1970-01-01T00:00:00Z, rounded up to the whole second (the bound is "on or
+/// after").
+fn parse_instant(s: &str) -> Option<i64> {
+    if s.len() > 40 {
+        return None;
+    }
+    let Some((date, time)) = s.split_once(['T', 't']) else {
+        return parse_date(s).map(|d| d * 86_400);
+    };
+    let days = parse_date(date)?;
+    let (clock, offset_s) = match time.find(['Z', 'z', '+', '-']) {
+        None => (time, 0),
+        Some(i) => {
+            let zone = &time[i..];
+            let offset = match zone {
+                "Z" | "z" => 0,
+                _ => {
+                    let b = zone.as_bytes();
+                    if b.len() != 6 || b[3] != b':' {
+                        return None;
+                    }
+                    let hh: i64 = zone[1..3].parse().ok().filter(|h| (0..=23).contains(h))?;
+                    let mm: i64 = zone[4..6].parse().ok().filter(|m| (0..=59).contains(m))?;
+                    let sign = if b[0] == b'-' { -1 } else { 1 };
+                    sign * (hh * 3600 + mm * 60)
+                }
+            };
+            (&time[..i], offset)
+        }
+    };
+    let (hms, frac) = match clock.split_once('.') {
+        Some((hms, frac)) => {
+            if frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            (hms, frac.bytes().any(|b| b != b'0'))
+        }
+        None => (clock, false),
+    };
+    let parts: Vec<&str> = hms.split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts.iter().any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let num = |i: usize| parts.get(i).map_or(Some(0), |p| p.parse::<i64>().ok());
+    let (h, m, sec) = (num(0)?, num(1)?, num(2)?);
+    if h > 23 || m > 59 || sec > 60 || (frac && parts.len() < 3) {
+        return None;
+    }
+    Some(days * 86_400 + h * 3600 + m * 60 + sec + i64::from(frac) - offset_s)
+}
+
+/// The instant a listing was last modified: its `last_verified` date, at 00:00 UTC (what
+/// `last_modified` says in its service).
+fn modified_at(listing: &Listing) -> Option<i64> {
+    listing.last_verified.as_deref().and_then(parse_date).map(|d| d * 86_400)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documents.
+
+/// How much of a document to give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Detail {
+    /// `id` and `last_modified` (services) or `id` (the others).
+    Minimal,
+    /// One-to-one fields only, at every level (the reference's `*_list` shapes).
+    List,
+    /// Fully nested.
+    Full,
+}
+
+/// The HSDS entity a list or `{id}` route serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Entity {
+    Service,
+    Organization,
+    ServiceAtLocation,
+}
+
+impl Entity {
+    /// The kind `hsds3::uuid_for` makes this entity's ids with.
+    fn uuid_kind(self) -> &'static str {
+        match self {
+            Entity::Service => "service",
+            Entity::Organization => "organization",
+            Entity::ServiceAtLocation => "service_at_location",
+        }
+    }
+
+    const ALL: [Entity; 3] = [Entity::Service, Entity::Organization, Entity::ServiceAtLocation];
+}
+
+/// Drops every array-valued field, at every depth: what is left are the one-to-one fields.
+fn one_to_one(mut v: Value) -> Value {
+    if let Value::Object(map) = &mut v {
+        map.retain(|_, x| !x.is_array());
+        for x in map.values_mut() {
+            if x.is_object() {
+                *x = one_to_one(std::mem::take(x));
+            }
+        }
+    }
+    v
+}
+
+fn service_doc(listing: &Listing, detail: Detail) -> Value {
+    match detail {
+        Detail::Full => hsds3::to_hsds_service(listing),
+        Detail::List => one_to_one(hsds3::to_hsds_service(listing)),
+        Detail::Minimal => {
+            let svc = hsds3::to_hsds_service(listing);
+            let mut m = Map::new();
+            for key in ["id", "last_modified"] {
+                if let Some(v) = svc.get(key) {
+                    m.insert(key.to_owned(), v.clone());
+                }
+            }
+            Value::Object(m)
+        }
+    }
+}
+
+/// The organization; fully nested, it holds its locations and its services (one-to-one, or full
+/// with `full_service`).
+fn organization_doc(listing: &Listing, detail: Detail, full_service: bool) -> Value {
+    match detail {
+        Detail::Minimal => json!({"id": uuid_for("organization", &listing.id)}),
+        Detail::List => one_to_one(hsds3::to_hsds_organization(listing)),
+        Detail::Full => {
+            let mut org = hsds3::to_hsds_organization(listing);
+            let svc = hsds3::to_hsds_service(listing);
+            let locations: Vec<Value> = svc["service_at_locations"]
+                .as_array()
+                .map(|sals| sals.iter().filter_map(|s| s.get("location").cloned()).collect())
+                .unwrap_or_default();
+            org["locations"] = json!(locations);
+            org["services"] = json!([if full_service { svc } else { one_to_one(svc) }]);
+            org
+        }
+    }
+}
+
+/// The service at location, with its location (and schedules when full) and its service's
+/// one-to-one fields.
+fn service_at_location_doc(listing: &Listing, detail: Detail) -> Value {
+    if detail == Detail::Minimal {
+        return json!({"id": uuid_for("service_at_location", &listing.id)});
+    }
+    let svc = hsds3::to_hsds_service(listing);
+    let mut sal = svc["service_at_locations"]
+        .get(0)
+        .cloned()
+        .unwrap_or_else(|| json!({"id": uuid_for("service_at_location", &listing.id)}));
+    sal["service"] = one_to_one(svc);
+    if detail == Detail::List { one_to_one(sal) } else { sal }
+}
+
+fn doc(entity: Entity, listing: &Listing, detail: Detail, q: &ListQuery) -> Value {
+    match entity {
+        Entity::Service => service_doc(listing, detail),
+        Entity::Organization => organization_doc(listing, detail, q.full_service),
+        Entity::ServiceAtLocation => service_at_location_doc(listing, detail),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The taxonomy.
+
+/// One term of the `iop-finder` taxonomy.
+#[derive(Debug)]
+struct Term {
+    code: String,
+    name: String,
+    /// The filter the term stands for, for `<group>:<value>` terms.
+    filter: Option<(Group, String)>,
+}
+
+impl Term {
+    fn id(&self) -> String {
+        uuid_for("term", &self.code)
+    }
+
+    fn doc(&self) -> Value {
+        json!({
+            "id": self.id(),
+            "code": self.code,
+            "name": self.name,
+            "description": self.name,
+            "taxonomy": TAXONOMY,
+            "taxonomy_id": taxonomy_id(),
+            "taxonomy_detail": taxonomy_doc(),
+        })
+    }
+}
+
+fn taxonomy_id() -> String {
+    uuid_for("taxonomy", TAXONOMY)
+}
+
+fn is_our_taxonomy(id: &str) -> bool {
+    id == TAXONOMY || id.eq_ignore_ascii_case(&taxonomy_id())
+}
+
+/// The taxonomy as the exporter writes it in every attribute (taken from there, so the two
+/// cannot drift apart).
+fn taxonomy_doc() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let probe = Listing { id: "probe-0000000000000000".into(), ..Listing::default() };
+        let svc = hsds3::to_hsds_service(&probe);
+        svc["attributes"]
+            .as_array()
+            .and_then(|a| a.first())
+            .map(|a| a["taxonomy_term"]["taxonomy_detail"].clone())
+            .filter(Value::is_object)
+            .unwrap_or_else(
+                || json!({"id": taxonomy_id(), "name": TAXONOMY, "description": TAXONOMY}),
+            )
+    })
+}
+
+/// Every term the exporter can write (see `crates/hsds/PROFILE.md`), in a fixed order, with the
+/// names it gives them.
+fn terms() -> &'static [Term] {
+    static TERMS: OnceLock<Vec<Term>> = OnceLock::new();
+    TERMS.get_or_init(|| {
+        let vocab = Vocabulary::get();
+        let plain = |code: String, name: String| Term { code, name, filter: None };
+        let mut out = vec![plain("listing_id".into(), "IOP Finder listing id".into())];
+        for g in Group::ALL {
+            for v in vocab.values(g) {
+                out.push(Term {
+                    code: format!("{g}:{}", v.value),
+                    name: v.en.clone(),
+                    filter: Some((g, v.value.clone())),
+                });
+            }
+            if g == Group::Schedule {
+                out.push(plain("unknown:schedule".into(), "Schedule: not known".into()));
+            } else {
+                let label = g.label(Lang::En);
+                out.push(plain(format!("complete:{g}"), format!("{label}: complete list")));
+                out.push(plain(format!("unknown:{g}"), format!("{label}: not known")));
+            }
+        }
+        out.push(plain("hours_per_week".into(), "Hours per week".into()));
+        out.push(plain("duration_weeks".into(), "Duration in weeks".into()));
+        for s in iop_core::states::STATES {
+            out.push(plain(
+                format!("virtual_state:{}", s.code),
+                format!("Serves {} virtually", s.code),
+            ));
+        }
+        out.push(plain("accepting_new_clients".into(), "Accepting new clients".into()));
+        out
+    })
+}
+
+/// A term by code (`level:iop`, case-insensitive) or id.
+fn find_term(key: &str) -> Option<&'static Term> {
+    static BY_KEY: OnceLock<HashMap<String, usize>> = OnceLock::new();
+    let map = BY_KEY.get_or_init(|| {
+        let mut m = HashMap::new();
+        for (i, t) in terms().iter().enumerate() {
+            m.insert(t.code.to_lowercase(), i);
+            m.insert(t.id(), i);
+        }
+        m
+    });
+    if key.len() > MAX_ID_CHARS {
+        return None;
+    }
+    map.get(&key.to_lowercase()).map(|&i| &terms()[i])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding listings.
+
+/// Visits every match of `req` in order, reading the index a page of [`SCAN_PAGE`] at a time,
+/// and gives the number of matches. More than `cap` matches is an error naming `param`, found
+/// from the first page, before anything else is read.
+fn scan(
+    index: &Index,
+    req: &SearchRequest,
+    cap: usize,
+    param: &'static str,
+    visit: &mut dyn FnMut(Listing),
+) -> Result<u64, HsdsError> {
+    let mut r = req.clone();
+    r.per_page = SCAN_PAGE;
+    r.page = 1;
+    loop {
+        let found = index.search(&r)?;
+        if r.page == 1 && found.total > cap as u64 {
+            return Err(bad(
+                param,
+                format!(
+                    "{param}: {} services match, more than the {cap} this can read at once; \
+                     narrow the request with search, postcode or taxonomy_term_id",
+                    found.total
+                ),
+            ));
+        }
+        let n = found.hits.len();
+        for hit in found.hits {
+            visit(hit.listing);
+        }
+        if n < SCAN_PAGE || (r.page * SCAN_PAGE) as u64 >= found.total {
+            return Ok(found.total);
+        }
+        r.page += 1;
+    }
+}
+
+/// The UUIDs of one index generation's services, organizations and services at locations,
+/// with the listing each stands for: HSDS clients follow the `id`s of the documents, which are
+/// hashes of our ids and cannot be turned back without this table.
+#[derive(Debug)]
+pub struct Catalog {
+    ids: Vec<String>,
+    by_uuid: HashMap<(u8, u128), u32>,
+}
+
+fn uuid_bits(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+        return None;
+    }
+    let hex: String = s.chars().filter(|c| *c != '-').collect();
+    if hex.len() != 32 || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    u128::from_str_radix(&hex, 16).ok()
+}
+
+impl Catalog {
+    fn build(index: &Index) -> Result<Catalog, HsdsError> {
+        let mut ids = Vec::new();
+        scan(index, &SearchRequest::default(), usize::MAX, "id", &mut |l| ids.push(l.id))?;
+        let mut by_uuid = HashMap::with_capacity(ids.len() * Entity::ALL.len());
+        for (i, id) in ids.iter().enumerate() {
+            let i = u32::try_from(i).expect("fewer than 4 billion listings");
+            for (k, e) in Entity::ALL.iter().enumerate() {
+                if let Some(u) = uuid_bits(&uuid_for(e.uuid_kind(), id)) {
+                    by_uuid.insert((k as u8, u), i);
+                }
+            }
+        }
+        Ok(Catalog { ids, by_uuid })
+    }
+
+    fn listing_id(&self, entity: Entity, uuid: &str) -> Option<&str> {
+        let k = Entity::ALL.iter().position(|e| *e == entity)? as u8;
+        let i = *self.by_uuid.get(&(k, uuid_bits(uuid)?))?;
+        self.ids.get(i as usize).map(String::as_str)
+    }
+
+    /// The catalog of `index`, built on first use and kept while the generation is served.
+    fn of(index: &Arc<Index>) -> Result<Arc<Catalog>, HsdsError> {
+        type Slot = Arc<Mutex<Option<Arc<Catalog>>>>;
+        // Keyed by the generation itself: the `Weak` keeps its allocation, so no other index
+        // can take its address while the entry lives; dead generations are dropped here.
+        static SLOTS: Mutex<Vec<(Weak<Index>, Slot)>> = Mutex::new(Vec::new());
+        let slot = {
+            let mut slots = SLOTS.lock().unwrap_or_else(|e| e.into_inner());
+            slots.retain(|(w, _)| w.strong_count() > 0);
+            match slots.iter().find(|(w, _)| std::ptr::eq(w.as_ptr(), Arc::as_ptr(index))) {
+                Some((_, s)) => Arc::clone(s),
+                None => {
+                    let s: Slot = Arc::default();
+                    slots.push((Arc::downgrade(index), Arc::clone(&s)));
+                    s
+                }
+            }
+        };
+        // Requests for the same generation wait for one build rather than each making one.
+        let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = &*guard {
+            return Ok(Arc::clone(c));
+        }
+        let c = Arc::new(Catalog::build(index)?);
+        *guard = Some(Arc::clone(&c));
+        Ok(c)
+    }
+}
+
+/// The listing behind `{id}` of `entity`: our listing id, or the entity's UUID.
+fn find(index: &Arc<Index>, entity: Entity, id: &str) -> Result<Option<Listing>, HsdsError> {
+    if id.len() > MAX_ID_CHARS {
+        return Ok(None);
+    }
+    if iop_core::id::is_well_formed(id) {
+        return Ok(index.get(id)?);
+    }
+    if uuid_bits(id).is_none() {
+        return Ok(None);
+    }
+    let catalog = Catalog::of(index)?;
+    match catalog.listing_id(entity, id) {
+        Some(listing_id) => Ok(index.get(listing_id)?),
+        None => Ok(None),
+    }
+}
+
+/// Whether a listing passes the filters the index cannot apply.
+fn post_filter(q: &ListQuery, org_listing: Option<&str>, l: &Listing) -> bool {
+    q.modified_after.is_none_or(|t| modified_at(l).is_some_and(|m| m >= t))
+        && org_listing.is_none_or(|id| l.id == id)
+}
+
+/// A list route's answer, computed off the async runtime.
+fn list_blocking(
+    index: &Arc<Index>,
+    geocoder: &Geocoder,
+    q: &ListQuery,
+    entity: Entity,
+) -> Result<Response, HsdsError> {
+    let detail = q.detail();
+    let mut req = q.request(geocoder)?;
+    // `organization_id` names one listing; an id that names none leaves nothing to match.
+    let org_listing: Option<String> = match &q.organization_id {
+        None => None,
+        Some(id) => match find(index, Entity::Organization, id)? {
+            Some(l) => Some(l.id),
+            None => {
+                req = None;
+                None
+            }
+        },
+    };
+    let org_listing = org_listing.as_deref();
+    let needs_post = q.modified_after.is_some() || org_listing.is_some();
+
+    let Some(req) = req else {
+        return Ok(match q.format {
+            Format::Json => Json(hsds3::page(Vec::new(), 0, q.page, q.per_page)).into_response(),
+            Format::Ndjson => ndjson(Vec::new()),
+        });
+    };
+
+    match q.format {
+        Format::Ndjson => {
+            let mut body = Vec::new();
+            let param = if needs_post { "modified_after" } else { "format" };
+            scan(index, &req, MAX_SCAN, param, &mut |l| {
+                if post_filter(q, org_listing, &l) {
+                    // Writing JSON to a Vec cannot fail.
+                    serde_json::to_writer(&mut body, &doc(entity, &l, detail, q))
+                        .expect("a JSON value serialises");
+                    body.push(b'\n');
+                }
+            })?;
+            Ok(ndjson(body))
+        }
+        Format::Json if !needs_post => {
+            let mut r = req;
+            r.page = q.page;
+            r.per_page = q.per_page;
+            let found = index.search(&r)?;
+            let contents = found.hits.iter().map(|h| doc(entity, &h.listing, detail, q)).collect();
+            let total = usize::try_from(found.total).unwrap_or(usize::MAX);
+            Ok(Json(hsds3::page(contents, total, q.page, q.per_page)).into_response())
+        }
+        Format::Json => {
+            // The organization's one listing, when nothing else narrows the search: no need to
+            // read the index through.
+            let plain = req.area.is_none() && req.text.is_none() && req.filters.is_empty();
+            let (start, end) = ((q.page - 1) * q.per_page, q.page * q.per_page);
+            let mut contents = Vec::new();
+            let mut kept = 0usize;
+            let mut keep = |l: Listing| {
+                if post_filter(q, org_listing, &l) {
+                    if (start..end).contains(&kept) {
+                        contents.push(doc(entity, &l, detail, q));
+                    }
+                    kept += 1;
+                }
+            };
+            match org_listing {
+                Some(id) if plain => {
+                    if let Some(l) = index.get(id)? {
+                        keep(l);
+                    }
+                }
+                _ => {
+                    let param = if q.modified_after.is_some() {
+                        "modified_after"
+                    } else {
+                        "organization_id"
+                    };
+                    scan(index, &req, MAX_SCAN, param, &mut keep)?;
+                }
+            }
+            Ok(Json(hsds3::page(contents, kept, q.page, q.per_page)).into_response())
+        }
+    }
+}
+
+fn ndjson(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"))], body)
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers.
+
+async fn list(state: AppState, raw: Option<String>, entity: Entity) -> Result<Response, HsdsError> {
+    let q = ListQuery::parse(raw.as_deref())?;
+    let index = state.index.current();
+    let geocoder = Arc::clone(&state.geocoder);
+    tokio::task::spawn_blocking(move || list_blocking(&index, &geocoder, &q, entity)).await?
+}
+
+async fn one(state: AppState, id: String, entity: Entity) -> Result<Response, HsdsError> {
+    let index = state.index.current();
+    let listing = tokio::task::spawn_blocking(move || find(&index, entity, &id))
+        .await??
+        .ok_or(AppError::NotFound)?;
+    let q = ListQuery { full_service: true, ..ListQuery::default() };
+    Ok(Json(doc(entity, &listing, Detail::Full, &q)).into_response())
+}
+
+/// `/hsds/services`: a page of services (or every one, with `format=ndjson`).
+pub async fn services(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    respond(list(state, raw, Entity::Service).await)
+}
+
+/// `/hsds/services/{id}`: one fully nested service.
+pub async fn service(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    respond(one(state, id, Entity::Service).await)
+}
+
+/// `/hsds/organizations`: a page of organizations, one per listing.
+pub async fn organizations(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    respond(list(state, raw, Entity::Organization).await)
+}
+
+/// `/hsds/organizations/{id}`: one organization with its locations and its (full) service.
+pub async fn organization(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    respond(one(state, id, Entity::Organization).await)
+}
+
+/// `/hsds/service_at_locations`: a page of services at locations, one per listing.
+pub async fn service_at_locations(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    respond(list(state, raw, Entity::ServiceAtLocation).await)
+}
+
+/// `/hsds/service_at_locations/{id}`: one service at location, with schedules and location.
+pub async fn service_at_location(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    respond(one(state, id, Entity::ServiceAtLocation).await)
+}
+
+fn taxonomy_list_doc() -> Value {
+    let mut t = taxonomy_doc().clone();
+    if let Value::Object(m) = &mut t {
+        m.retain(|_, v| !v.is_array());
+    }
+    t
+}
+
+/// `/hsds/taxonomies`: the one taxonomy our attributes use.
+pub async fn taxonomies(RawQuery(raw): RawQuery) -> Response {
+    let answer = || -> Result<Response, HsdsError> {
+        let q = ListQuery::parse(raw.as_deref())?;
+        let all = vec![taxonomy_list_doc()];
+        Ok(paged_or_lines(all, &q))
+    };
+    respond(answer())
+}
+
+/// `/hsds/taxonomies/{id}`: `iop-finder`, by UUID or name.
+pub async fn taxonomy(Path(id): Path<String>) -> Response {
+    if is_our_taxonomy(&id) {
+        Json(taxonomy_list_doc()).into_response()
+    } else {
+        AppError::NotFound.into_response()
+    }
+}
+
+/// `/hsds/taxonomy_terms`: the terms of `iop-finder`; `search` matches codes and names.
+pub async fn taxonomy_terms(RawQuery(raw): RawQuery) -> Response {
+    let answer = || -> Result<Response, HsdsError> {
+        let q = ListQuery::parse(raw.as_deref())?;
+        let needle = q.search.as_deref().map(str::to_lowercase);
+        let all: Vec<Value> = if q.foreign_taxonomy || q.parent_id.is_some() {
+            // No term of ours has a parent.
+            Vec::new()
+        } else {
+            terms()
+                .iter()
+                .filter(|t| {
+                    needle.as_deref().is_none_or(|n| {
+                        t.code.to_lowercase().contains(n) || t.name.to_lowercase().contains(n)
+                    })
+                })
+                .map(Term::doc)
+                .collect()
+        };
+        Ok(paged_or_lines(all, &q))
+    };
+    respond(answer())
+}
+
+/// `/hsds/taxonomy_terms/{id}`: one term, by UUID or code.
+pub async fn taxonomy_term(Path(id): Path<String>) -> Response {
+    match find_term(&id) {
+        Some(t) => Json(t.doc()).into_response(),
+        None => AppError::NotFound.into_response(),
+    }
+}
+
+/// A small in-memory list as a page or as lines.
+fn paged_or_lines(all: Vec<Value>, q: &ListQuery) -> Response {
+    match q.format {
+        Format::Ndjson => {
+            let mut body = Vec::new();
+            for v in &all {
+                serde_json::to_writer(&mut body, v).expect("a JSON value serialises");
+                body.push(b'\n');
+            }
+            ndjson(body)
+        }
+        Format::Json => {
+            let total = all.len();
+            let start = (q.page - 1).saturating_mul(q.per_page);
+            let contents: Vec<Value> = all.into_iter().skip(start).take(q.per_page).collect();
+            Json(hsds3::page(contents, total, q.page, q.per_page)).into_response()
+        }
+    }
+}
+
+async fn not_found() -> Response {
+    AppError::NotFound.into_response()
+}
+
+/// The absolute base URL of this server as the client reached it (`http://host`), from the
+/// `Host` header, when that looks like a host name; HSDS wants absolute URIs in `/`.
+fn base_url(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let ok = !host.is_empty()
+        && host.len() <= 255
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    if !ok {
+        return None;
+    }
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    Some(format!("{}://{host}", if https { "https" } else { "http" }))
+}
+
+/// `/hsds/`: the HSDS version, the profile and the OpenAPI document of this API.
+pub async fn root(headers: HeaderMap) -> Response {
+    let base = base_url(&headers).unwrap_or_default();
+    Json(json!({
+        "version": HSDS_VERSION,
+        "profile": format!("{base}/hsds/profile"),
+        "openapi_url": format!("{base}/hsds/openapi.json"),
+    }))
+    .into_response()
+}
+
+/// `/hsds/profile`: our HSDS profile (`crates/hsds/PROFILE.md`).
+pub async fn profile() -> Response {
+    const PROFILE: &str = include_str!("../../hsds/PROFILE.md");
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("text/markdown; charset=utf-8"))], PROFILE)
+        .into_response()
+}
+
+/// `/hsds/openapi.json`.
+pub async fn openapi() -> Response {
+    static BODY: OnceLock<Vec<u8>> = OnceLock::new();
+    let body = BODY.get_or_init(|| {
+        serde_json::to_vec_pretty(&openapi_document()).expect("the document serialises")
+    });
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.as_slice())
+        .into_response()
+}
+
+/// The OpenAPI 3.1 document of the HSDS routes, in the shape of the HSDS 3.0 reference
+/// (`openapi.json` of the specification), with our parameter semantics.
+pub fn openapi_document() -> Value {
+    const SCHEMAS: &str = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema";
+    let param = |name: &str, description: String, schema: Value| json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema});
+    let mut example_terms = String::new();
+    for t in terms().iter().filter(|t| t.filter.is_some()).take(3) {
+        let _ =
+            write!(example_terms, "{}{}", if example_terms.is_empty() { "" } else { ", " }, t.code);
+    }
+    let parameters = json!({
+        "search": param("search", format!("Free text: every word must match (typo-tolerant, with synonyms). At most {MAX_SEARCH_CHARS} characters."), json!({"type": "string"})),
+        "postcode": param("postcode", format!("US ZIP code (`33012` or `33012-1234`): services within `proximity` metres of its centre, nearest first; without `proximity`, within {DEFAULT_PROXIMITY_M} m (25 miles), plus, with `taxonomy_term_id=schedule:virtual`, virtual programs serving its state. An unknown ZIP code is a 422 `unknown_location`."), json!({"type": "string"})),
+        "proximity": param("proximity", format!("Metres from the centre of `postcode`, 1 to {MAX_PROXIMITY_M}. Needs `postcode`."), json!({"type": "number", "minimum": 1, "maximum": MAX_PROXIMITY_M})),
+        "taxonomy_term_id": param("taxonomy_term_id", format!("Comma-separated terms of the `iop-finder` taxonomy, by code ({example_terms}, ...) or id (see /hsds/taxonomy_terms). Only `<group>:<value>` terms filter: OR within a group, AND across groups; a service matches only when its record says the value holds."), json!({"type": "string"})),
+        "taxonomy_id": param("taxonomy_id", format!("`{}` (or `{TAXONOMY}`) changes nothing; any other taxonomy matches nothing.", taxonomy_id()), json!({"type": "string"})),
+        "organization_id": param("organization_id", "The one service of this organization (its id, or our listing id).".into(), json!({"type": "string"})),
+        "modified_after": param("modified_after", format!("`YYYY-MM-DD` or RFC 3339 date-time (no zone: UTC): services whose `last_modified` is on or after it; services with no date are left out. Reads at most {MAX_SCAN} matches of the other parameters."), json!({"type": "string", "format": "date-time"})),
+        "page": param("page", format!("1-based page, at most {MAX_PAGE}. Past the last page, an empty page."), json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE})),
+        "per_page": param("per_page", format!("Items per page, 1 to {MAX_PER_PAGE} (default {DEFAULT_PER_PAGE})."), json!({"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE})),
+        "format": param("format", format!("`json` (default, paged) or `ndjson`: every match, one document per line, not paged, at most {MAX_SCAN}."), json!({"type": "string", "enum": ["json", "ndjson"]})),
+        "full": param("full", "`true`: fully nested documents. Default: one-to-one fields only for `json`, fully nested for `ndjson`.".into(), json!({"type": "boolean"})),
+        "minimal": param("minimal", "`true`: just `id` and `last_modified`.".into(), json!({"type": "boolean"})),
+        "full_service": param("full_service", "`true`: organizations nest full services.".into(), json!({"type": "boolean"})),
+    });
+    let refs = |names: &[&str]| -> Value {
+        Value::Array(
+            names.iter().map(|n| json!({"$ref": format!("#/components/parameters/{n}")})).collect(),
+        )
+    };
+    let filters = [
+        "search",
+        "postcode",
+        "proximity",
+        "taxonomy_term_id",
+        "taxonomy_id",
+        "organization_id",
+        "modified_after",
+        "page",
+        "per_page",
+        "format",
+        "full",
+    ];
+    let error = json!({"description": "A bad parameter (400 `bad_parameter`, naming it) or an unknown postcode (422 `unknown_location`)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let not_found = json!({"description": "No such id (`not_found`)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let page_of = |schema: &str| {
+        json!({"description": "A page (or, with `format=ndjson`, every match as newline-delimited JSON)", "content": {
+            "application/json": {"schema": {"allOf": [{"$ref": "#/components/schemas/Page"}], "properties": {"contents": {"type": "array", "items": {"$ref": format!("{SCHEMAS}/{schema}")}}}}},
+            "application/x-ndjson": {"schema": {"$ref": format!("{SCHEMAS}/{schema}")}}
+        }})
+    };
+    let one_of = |schema: &str| json!({"description": "The document", "content": {"application/json": {"schema": {"$ref": format!("{SCHEMAS}/{schema}")}}}});
+    let id_param = |what: &str| json!([{"name": "id", "in": "path", "required": true, "description": format!("The {what}'s id (a UUID from our documents) or our listing id"), "schema": {"type": "string"}}]);
+    let mut services_params = filters.to_vec();
+    services_params.push("minimal");
+    let mut org_params = filters.to_vec();
+    org_params.push("full_service");
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "IOP Finder: Open Referral HSDS 3.0 API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Intensive outpatient programs and other addiction treatment as Open Referral HSDS 3.0 services. One listing is one service of one organization at one location. Our extras (levels of care, schedule facets, what is not known) are attributes in the `iop-finder` taxonomy: see /hsds/profile. Parameter names are case-sensitive, unknown parameters are ignored, an empty value is not given, parameters combine with AND, and a bad value is a 400 naming the parameter.",
+            "license": {"name": "Data: see each source's license (data/SOURCES.md)"}
+        },
+        "paths": {
+            "/hsds/": {"get": {"operationId": "getAPIMetaInformation", "summary": "HSDS version, profile and this document", "responses": {"200": {"description": "version, profile, openapi_url", "content": {"application/json": {"schema": {"type": "object", "required": ["version", "profile", "openapi_url"], "properties": {"version": {"type": "string"}, "profile": {"type": "string", "format": "uri"}, "openapi_url": {"type": "string", "format": "uri"}}}}}}}}},
+            "/hsds/services": {"get": {"operationId": "getPaginatedListOfServices", "summary": "Services", "parameters": refs(&services_params), "responses": {"200": page_of("compiled/service_list.json"), "400": error, "422": error}}},
+            "/hsds/services/{id}": {"parameters": id_param("service"), "get": {"operationId": "getFullyNestedServiceById", "summary": "One fully nested service", "responses": {"200": one_of("compiled/service.json"), "404": not_found}}},
+            "/hsds/organizations": {"get": {"operationId": "getPaginatedListOfOrganizations", "summary": "Organizations (one per service)", "parameters": refs(&org_params), "responses": {"200": page_of("compiled/organization_list.json"), "400": error, "422": error}}},
+            "/hsds/organizations/{id}": {"parameters": id_param("organization"), "get": {"operationId": "getOrganizationById", "summary": "One organization with its locations and its full service", "responses": {"200": one_of("compiled/organization.json"), "404": not_found}}},
+            "/hsds/service_at_locations": {"get": {"operationId": "getPaginatedListOfServiceAtLocation", "summary": "Services at locations (one per service)", "parameters": refs(&filters), "responses": {"200": page_of("compiled/service_at_location_list.json"), "400": error, "422": error}}},
+            "/hsds/service_at_locations/{id}": {"parameters": id_param("service at location"), "get": {"operationId": "getServiceAtLocationWithNestedDataById", "summary": "One service at location with its schedules", "responses": {"200": one_of("compiled/service_at_location.json"), "404": not_found}}},
+            "/hsds/taxonomies": {"get": {"operationId": "getPaginatedListOfTaxonomies", "summary": "The iop-finder taxonomy", "parameters": refs(&["page", "per_page", "format"]), "responses": {"200": page_of("taxonomy.json")}}},
+            "/hsds/taxonomies/{id}": {"parameters": id_param("taxonomy"), "get": {"operationId": "getTaxonomyById", "summary": "The iop-finder taxonomy (id or name)", "responses": {"200": one_of("taxonomy.json"), "404": not_found}}},
+            "/hsds/taxonomy_terms": {"get": {"operationId": "getPaginatedListOfTaxonomyTerms", "summary": "Terms of the iop-finder taxonomy; `search` matches codes and names", "parameters": refs(&["search", "taxonomy_id", "page", "per_page", "format"]), "responses": {"200": page_of("taxonomy_term.json")}}},
+            "/hsds/taxonomy_terms/{id}": {"parameters": id_param("taxonomy term"), "get": {"operationId": "getTaxonomyTermById", "summary": "One term (id or code)", "responses": {"200": one_of("taxonomy_term.json"), "404": not_found}}}
+        },
+        "components": {
+            "parameters": parameters,
+            "schemas": {
+                "Page": {"type": "object", "properties": {
+                    "total_items": {"type": "integer"}, "total_pages": {"type": "integer"},
+                    "page_number": {"type": "integer"}, "size": {"type": "integer"},
+                    "first_page": {"type": "boolean"}, "last_page": {"type": "boolean"},
+                    "empty": {"type": "boolean"}}},
+                "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                    "code": {"type": "string"}, "param": {"type": "string"}, "message": {"type": "string"}}}}}
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants() {
+        assert_eq!(parse_instant("1970-01-01"), Some(0));
+        assert_eq!(parse_instant("1970-01-02"), Some(86_400));
+        assert_eq!(parse_instant("2000-03-01"), Some(951_868_800));
+        assert_eq!(parse_instant("2019-07-29T00:00:00Z"), Some(1_564_358_400));
+        assert_eq!(parse_instant("2019-07-29T02:00:00+02:00"), Some(1_564_358_400));
+        assert_eq!(parse_instant("2019-07-28T19:00-05:00"), Some(1_564_358_400));
+        assert_eq!(parse_instant("2019-07-29T00:00:00"), Some(1_564_358_400));
+        // A fraction rounds up: "on or after 00:00:00.5" is not met by 00:00:00.
+        assert_eq!(parse_instant("2019-07-29T00:00:00.5Z"), Some(1_564_358_401));
+        for bad in [
+            "yesterday",
+            "2019-02-29",
+            "2020-13-01",
+            "2019-7-29",
+            "2019-07-29T25:00Z",
+            "2019-07-29T10:00+5",
+            "2019-07-29T",
+            "20190729",
+            "2019-07-29T10:00:00.Z",
+        ] {
+            assert_eq!(parse_instant(bad), None, "{bad}");
+        }
+        assert!(parse_instant("2020-02-29").is_some(), "a leap day");
+    }
+
+    #[test]
+    fn zips() {
+        assert_eq!(parse_zip("33012").as_deref(), Some("33012"));
+        assert_eq!(parse_zip("33012-1234").as_deref(), Some("33012"));
+        for bad in ["abc", "3301", "330122", "33012-12", "3301a"] {
+            assert_eq!(parse_zip(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn uuids() {
+        let u = uuid_for("service", "m211-32f5123dff5bf4ee");
+        assert!(uuid_bits(&u).is_some());
+        assert_eq!(uuid_bits(&u.to_uppercase()), uuid_bits(&u));
+        assert_eq!(uuid_bits("m211-32f5123dff5bf4ee"), None);
+        assert_eq!(uuid_bits("zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz"), None);
+    }
+
+    #[test]
+    fn one_to_one_drops_lists_at_every_depth() {
+        let v = one_to_one(json!({"a": 1, "b": [1], "c": {"d": [2], "e": "x"}}));
+        assert_eq!(v, json!({"a": 1, "c": {"e": "x"}}));
+    }
+
+    #[test]
+    fn terms_by_code_and_id() {
+        let t = find_term("level:iop").expect("level:iop is a term");
+        assert_eq!(t.filter, Some((Group::Level, "iop".to_owned())));
+        assert_eq!(find_term(&t.id()).map(|x| &x.code), Some(&t.code));
+        assert_eq!(find_term("LEVEL:IOP").map(|x| &x.code), Some(&t.code));
+        assert!(find_term("complete:level").is_some_and(|t| t.filter.is_none()));
+        assert!(find_term("level:nonsense").is_none());
+    }
+
+    #[test]
+    fn query_rules() {
+        let q = ListQuery::parse(Some("per_page=10&taxonomy_term_id=level:iop,level:op&taxonomy_term_id=schedule%3Aevening&search=+&other=%zz")).expect("valid");
+        assert_eq!(q.per_page, 10);
+        assert_eq!(q.search, None, "a blank value is not given");
+        assert_eq!(q.filters.get(&Group::Level).map(Vec::len), Some(2));
+        assert_eq!(q.filters.get(&Group::Schedule).map(Vec::len), Some(1));
+        let param = |raw: &str| match ListQuery::parse(Some(raw)) {
+            Err(HsdsError::BadParameter { param, .. }) => param,
+            other => panic!("{raw}: {other:?}"),
+        };
+        assert_eq!(param("page=2&page=3"), "page");
+        assert_eq!(param("search=%ff"), "search");
+        assert_eq!(param("proximity=500"), "proximity");
+        assert_eq!(param("minimal=true&full=true"), "minimal");
+        assert_eq!(param("taxonomy_term_id=complete:level"), "taxonomy_term_id");
+    }
+}
