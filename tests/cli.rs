@@ -144,3 +144,43 @@ fn search_with_a_bad_parameter_is_exit_code_2_naming_it() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("Charlottesville"), "no suggestion");
 }
+
+#[test]
+fn re_ingesting_reports_added_updated_unchanged_and_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut listings = shipped_listings();
+    let total = listings.len();
+    // The previous run: lacked the first listing, had another one's phone different, and had
+    // a listing the sources no longer carry.
+    listings.remove(0);
+    listings[0].phones.main = Some("+12025550100".into());
+    let mut gone = listings[1].clone();
+    gone.id = "samhsa-00000000000000ff".into();
+    listings.push(gone);
+    let previous = dir.path().join("previous.jsonl");
+    let text: Vec<String> = listings.iter().map(|l| serde_json::to_string(l).unwrap()).collect();
+    std::fs::write(&previous, text.join("\n")).unwrap();
+
+    let out = dir.path().join("new.jsonl");
+    let o = run(&[
+        "ingest",
+        "--quiet",
+        "--previous",
+        previous.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let expected = format!("refresh: 1 added, 1 updated, {} unchanged, 1 stale", total - 2);
+    assert!(stderr.contains(&expected), "{stderr}");
+    let new: Vec<Listing> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(new.len(), total + 1);
+    let stale: Vec<&Listing> = new.iter().filter(|l| l.stale).collect();
+    assert_eq!(stale.len(), 1);
+    assert_eq!(stale[0].id, "samhsa-00000000000000ff");
+}

@@ -34,6 +34,9 @@ pub(crate) struct Common {
     /// Hide progress bars.
     #[arg(long)]
     quiet: bool,
+    /// Ingest only the fetched pages, without merging them into the shipped data.
+    #[arg(long)]
+    only_fetched: bool,
 }
 
 #[derive(Debug, Args)]
@@ -167,8 +170,15 @@ pub(crate) fn run(data: &Path, cmd: LiveCommand) -> Result<ExitCode> {
         }
     };
     let pages = page_files(&raw_dir)?;
+    // The fetched records merge into the shipped listings (same facility, same stable id).
+    let mut sources: Vec<PathBuf> = if common.only_fetched {
+        Vec::new()
+    } else {
+        iop_ingest::pipeline::shipped_sources(data)?.into_iter().map(|s| s.path).collect()
+    };
+    sources.extend(pages);
     let geo = crate::load_geocoder(data)?;
-    let listings = crate::ingest_listings(data, pages, &geo, common.quiet)?;
+    let listings = crate::ingest_listings(data, sources, &geo, common.quiet)?;
     crate::write_listings(&listings, common.out.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -57,6 +57,10 @@ struct IngestArgs {
     /// Write JSON Lines here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The previous run's JSON Lines: report added, updated, unchanged and stale listings, and
+    /// keep the ones the sources stopped listing, marked stale.
+    #[arg(long)]
+    previous: Option<PathBuf>,
     /// Hide progress bars.
     #[arg(long)]
     quiet: bool,
@@ -177,7 +181,13 @@ fn ingest_listings(
 
 fn ingest(data: &Path, args: IngestArgs) -> Result<ExitCode> {
     let geo = load_geocoder(data)?;
-    let listings = ingest_listings(data, args.sources, &geo, args.quiet)?;
+    let mut listings = ingest_listings(data, args.sources, &geo, args.quiet)?;
+    if let Some(previous) = &args.previous {
+        let before = read_jsonl(previous)?;
+        let (refreshed, report) = iop_ingest::refresh::refresh(before, listings);
+        eprintln!("{report}");
+        listings = refreshed;
+    }
     write_listings(&listings, args.out.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,9 +1,24 @@
 #[path = "../benches/support/synth.rs"]
 mod synth;
-use synth::{Class, Synth, workload};
+use synth::{Synth, workload};
 fn main() {
     let dir = std::env::args().nth(1).unwrap();
     let what = std::env::args().nth(2).unwrap();
+    if what == "build" {
+        let n: u64 = std::env::args().nth(3).unwrap().parse().unwrap();
+        let mut synth = Synth::new(7);
+        let ls: Vec<_> = (0..n).map(|i| synth.listing(i)).collect();
+        let t = std::time::Instant::now();
+        let _ = std::fs::remove_dir_all(&dir);
+        let stats = iop_index::build(std::path::Path::new(&dir), ls, &mut |_| {}).unwrap();
+        eprintln!(
+            "build {n}: {:.2} s wall, {:.0}/s, {:.1} MB",
+            t.elapsed().as_secs_f64(),
+            n as f64 / t.elapsed().as_secs_f64(),
+            stats.size_bytes as f64 / 1e6
+        );
+        return;
+    }
     if what == "json" {
         let mut synth = Synth::new(7);
         let ls: Vec<_> = (0..1000).map(|i| synth.listing(i)).collect();

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
-use iop_core::listing::Tri;
+use iop_core::listing::{ListingWire, Tri};
 use iop_core::{Group, Listing};
 use tantivy::indexer::NoMergePolicy;
 use tantivy::store::Compressor;
@@ -14,7 +14,7 @@ use tantivy::{IndexSettings, IndexWriter, TantivyDocument};
 use crate::layout::Layout;
 use crate::schema::{self, Fields, SCHEMA_VERSION, TOKENIZER};
 use crate::store::{self, GenerationMeta, io_err};
-use crate::text::{self, attr_not_term, attr_term};
+use crate::text::{self, attr_not_term, attr_term_into};
 use crate::{Error, IndexStats, Result};
 
 /// Memory for the indexing threads, shared between them. Large enough that a million listings
@@ -120,15 +120,17 @@ fn write_generation(
     let layout = Layout::get();
     let mut seen: HashSet<String> = HashSet::new();
     let mut count: u64 = 0;
+    let mut buf = String::new();
     for listing in listings {
-        let doc = document(&fields, layout, &listing, count)?;
-        if !seen.insert(listing.id.clone()) {
+        if seen.contains(&listing.id) {
             return Err(Error::Listing {
                 number: count + 1,
                 id: listing.id,
                 reason: "the same id appears twice".into(),
             });
         }
+        seen.insert(listing.id.clone());
+        let doc = document(&fields, layout, listing, count, &mut buf)?;
         writer.add_document(doc).map_err(tantivy_err)?;
         count += 1;
         if count.is_multiple_of(PROGRESS_EVERY) {
@@ -143,7 +145,7 @@ fn write_generation(
     writer.commit().map_err(tantivy_err)?;
     // One segment: faster searches, one term dictionary in memory instead of several.
     let ids = index.searchable_segment_ids().map_err(tantivy_err)?;
-    if ids.len() > 1 && segments.commit_every.is_none() {
+    if ids.len() > 1 && segments.commit_every.is_none() && std::env::var_os("NOMERGE").is_none() {
         writer.merge(&ids).wait().map_err(tantivy_err)?;
     }
     writer.wait_merging_threads().map_err(tantivy_err)?;
@@ -179,8 +181,16 @@ fn validate(l: &Listing, number: u64) -> Result<()> {
 }
 
 /// The tantivy document of a listing (see `schema` for what each field is for).
-fn document(f: &Fields, layout: &Layout, l: &Listing, number: u64) -> Result<TantivyDocument> {
-    validate(l, number)?;
+/// `buf` is scratch space reused across listings. Consumes the listing: its JSON is written
+/// from it without a copy.
+fn document(
+    f: &Fields,
+    layout: &Layout,
+    l: Listing,
+    number: u64,
+    buf: &mut String,
+) -> Result<TantivyDocument> {
+    validate(&l, number)?;
     let mut doc = TantivyDocument::new();
     doc.add_text(f.id, &l.id);
     doc.add_text(f.name, &l.name);
@@ -197,12 +207,14 @@ fn document(f: &Fields, layout: &Layout, l: &Listing, number: u64) -> Result<Tan
         match l.attr(g) {
             Some(attr) => {
                 for v in attr.values() {
-                    doc.add_text(f.attr, attr_term(g, v));
+                    attr_term_into(buf, g, v);
+                    doc.add_text(f.attr, &*buf);
                 }
             }
             None => {
                 for v in &l.schedule.facets {
-                    doc.add_text(f.attr, attr_term(g, v));
+                    attr_term_into(buf, g, v);
+                    doc.add_text(f.attr, &*buf);
                 }
                 for v in &l.schedule.facets_not_offered {
                     doc.add_text(f.attr, attr_not_term(g, v));
@@ -210,7 +222,7 @@ fn document(f: &Fields, layout: &Layout, l: &Listing, number: u64) -> Result<Tan
             }
         }
     }
-    for (word, field) in layout.encode(l).into_iter().zip(f.bits) {
+    for (word, field) in layout.encode(&l).into_iter().zip(f.bits) {
         doc.add_u64(field, word);
     }
     if let Some(st) = &l.address.state {
@@ -229,9 +241,10 @@ fn document(f: &Fields, layout: &Layout, l: &Listing, number: u64) -> Result<Tan
         }
     }
     doc.add_text(f.name_sort, text::sort_key(&l.name));
-    let json = serde_json::to_string(l).map_err(|e| Error::Listing {
+    let id = l.id.clone();
+    let json = serde_json::to_string(&ListingWire::from(l)).map_err(|e| Error::Listing {
         number: number + 1,
-        id: l.id.clone(),
+        id,
         reason: format!("cannot be written as JSON: {e}"),
     })?;
     doc.add_text(f.listing, json);

@@ -15,7 +15,7 @@
 //! of nothing else.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use iop_core::listing::Tri;
@@ -43,6 +43,9 @@ const LABEL: f32 = 0.5;
 /// At most this many units are searched; the rest of a very long text is ignored (it bounds the
 /// work one request can ask for).
 pub(crate) const MAX_UNITS: usize = 16;
+
+/// Most terms a typo or a prefix expands to as term queries (beyond, see `expansions`).
+const MAX_EXPANSIONS: usize = 32;
 
 /// Shortest prefix expanded for search-as-you-type.
 const MIN_PREFIX: usize = 3;
@@ -238,7 +241,17 @@ fn labels() -> &'static [Label] {
 
 /// The `attr` term of a value that holds.
 pub(crate) fn attr_term(group: Group, value: &str) -> String {
-    format!("{group}={value}")
+    let mut s = String::new();
+    attr_term_into(&mut s, group, value);
+    s
+}
+
+/// [`attr_term`] into a reused buffer (indexing writes dozens per listing).
+pub(crate) fn attr_term_into(buf: &mut String, group: Group, value: &str) {
+    buf.clear();
+    buf.push_str(group.as_str());
+    buf.push('=');
+    buf.push_str(value);
 }
 
 /// The `attr` term of a schedule facet known not to hold.
@@ -373,10 +386,12 @@ impl TextPlan {
     }
 
     /// The tantivy query: every unit must match.
-    pub(crate) fn query(&self, f: &Fields) -> Box<dyn Query> {
-        let clauses =
-            self.units.iter().map(|u| (Occur::Must, unit_query(u, f))).collect::<Vec<_>>();
-        Box::new(BooleanQuery::new(clauses))
+    pub(crate) fn query(&self, f: &Fields, searcher: &Searcher) -> tantivy::Result<Box<dyn Query>> {
+        let mut clauses = Vec::with_capacity(self.units.len());
+        for u in &self.units {
+            clauses.push((Occur::Must, unit_query(u, f, searcher)?));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
     /// How each unit matched `listing` (for `Matched::text`): `word` when it is there as typed,
@@ -463,26 +478,93 @@ fn attr_query(f: &Fields, term: &str, score: f32) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(Box::new(q), score))
 }
 
+/// The terms of `field` other than `word` itself that `automaton` accepts, in every segment;
+/// `None` when there are more than [`MAX_EXPANSIONS`].
+fn expand(
+    searcher: &Searcher,
+    field: Field,
+    word: &str,
+    automaton: &DfaWrapper,
+    skip: &BTreeSet<String>,
+) -> tantivy::Result<Option<BTreeSet<String>>> {
+    let mut out = BTreeSet::new();
+    for seg in searcher.segment_readers() {
+        let inverted = seg.inverted_index(field)?;
+        let mut stream = inverted.terms().search(automaton).into_stream()?;
+        while stream.advance() {
+            let key = stream.key();
+            if key == word.as_bytes() {
+                continue;
+            }
+            let t = String::from_utf8_lossy(key);
+            if !skip.contains(t.as_ref()) {
+                out.insert(t.into_owned());
+                if out.len() > MAX_EXPANSIONS {
+                    return Ok(None);
+                }
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Typo and prefix matches as plain term queries on the terms they reach (found in the term
+/// dictionary once, here), so they score with BM25 and are skipped through like any term.
+/// Too many terms (a short prefix): the automaton query, which reads them all into a bitset.
+fn expansions(
+    searcher: &Searcher,
+    field: Field,
+    word: &str,
+    rule: WordRule,
+    boost: f32,
+    should: &mut Vec<(Occur, Box<dyn Query>)>,
+) -> tantivy::Result<()> {
+    let term = Term::from_field_text(field, word);
+    let mut seen = BTreeSet::new();
+    for (kind, on) in [(FUZZY, rule.edits > 0), (PREFIX, rule.prefix)] {
+        if !on {
+            continue;
+        }
+        let query = if kind == FUZZY {
+            FuzzyTermQuery::new(term.clone(), rule.edits, true)
+        } else {
+            FuzzyTermQuery::new_prefix(term.clone(), 0, true)
+        };
+        match expand(searcher, field, word, &query.automaton()?, &seen)? {
+            Some(terms) => {
+                for t in &terms {
+                    let q = TermQuery::new(
+                        Term::from_field_text(field, t),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    should.push((Occur::Should, boosted(Box::new(q), boost * kind)));
+                }
+                seen.extend(terms);
+            }
+            None => should.push((Occur::Should, boosted(Box::new(query), boost * kind))),
+        }
+    }
+    Ok(())
+}
+
 /// One word: exact in name or body, typo, prefix, label.
-fn word_query(word: &str, rule: WordRule, f: &Fields) -> Box<dyn Query> {
+fn word_query(
+    word: &str,
+    rule: WordRule,
+    f: &Fields,
+    searcher: &Searcher,
+) -> tantivy::Result<Box<dyn Query>> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for (field, boost) in [(f.name, NAME_BOOST), (f.body, BODY_BOOST)] {
         let term = Term::from_field_text(field, word);
-        let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+        let exact = TermQuery::new(term, IndexRecordOption::WithFreqs);
         should.push((Occur::Should, boosted(Box::new(exact), boost)));
-        if rule.edits > 0 {
-            let fuzzy = FuzzyTermQuery::new(term.clone(), rule.edits, true);
-            should.push((Occur::Should, boosted(Box::new(fuzzy), boost * FUZZY)));
-        }
-        if rule.prefix {
-            let prefix = FuzzyTermQuery::new_prefix(term, 0, true);
-            should.push((Occur::Should, boosted(Box::new(prefix), boost * PREFIX)));
-        }
+        expansions(searcher, field, word, rule, boost, &mut should)?;
     }
     for (term, score) in label_terms_for_word(word, rule) {
         should.push((Occur::Should, attr_query(f, &term, score)));
     }
-    Box::new(BooleanQuery::new(should))
+    Ok(Box::new(BooleanQuery::new(should)))
 }
 
 /// A synonym target: a term or a phrase in name or body, or a label holding the phrase.
@@ -503,23 +585,24 @@ fn phrase_query(phrase: &[String], f: &Fields) -> Vec<(Occur, Box<dyn Query>)> {
     should
 }
 
-fn unit_query(u: &Unit, f: &Fields) -> Box<dyn Query> {
+fn unit_query(u: &Unit, f: &Fields, searcher: &Searcher) -> tantivy::Result<Box<dyn Query>> {
     let literal: Box<dyn Query> = if u.words.len() == 1 {
-        word_query(&u.words[0], u.rule(0), f)
+        word_query(&u.words[0], u.rule(0), f, searcher)?
     } else {
-        let musts = (0..u.words.len())
-            .map(|i| (Occur::Must, word_query(&u.words[i], u.rule(i), f)))
-            .collect::<Vec<_>>();
+        let mut musts = Vec::with_capacity(u.words.len());
+        for i in 0..u.words.len() {
+            musts.push((Occur::Must, word_query(&u.words[i], u.rule(i), f, searcher)?));
+        }
         Box::new(BooleanQuery::new(musts))
     };
     if u.expansions.is_empty() {
-        return literal;
+        return Ok(literal);
     }
     let mut should = vec![(Occur::Should, literal)];
     for e in &u.expansions {
         should.extend(phrase_query(e, f));
     }
-    Box::new(BooleanQuery::new(should))
+    Ok(Box::new(BooleanQuery::new(should)))
 }
 
 #[cfg(test)]

@@ -6,6 +6,18 @@ Turns public provider listings into clean, merged, geocoded [`iop_core::Listing`
 Each source format has a module that parses the real files into listings plus a list of
 [`source::Problem`]s (rejected, repaired or unmapped records, each with source, record number,
 field and reason). The pipeline validates, geocodes and merges them.
+
+[`ingest`] runs it all: it finds the sources ([`SourceFile::detect`] tells a file's format from
+its content; by default every source shipped under `data/`), parses each, runs every listing
+through [`validate::validate`] (ZIP, state, coordinates, phones, web site; listings without a
+point get their ZIP or city centroid, flagged approximate), merges copies of one facility across
+sources ([`merge::merge`]), and returns an [`Ingest`]: the listings sorted by id and a
+[`Summary`] (per-source counts, merges by source pair, listings per state and per level of
+care, every problem). [`write_jsonl`] writes the listings in the API's listing shape.
+Sources: the FindTreatment.gov API ([`findtreatment`]), the 2018 locator export
+([`locator2018`]), the 2025 California records ([`ca2025`]), the national 2021 list
+([`national2021`]), the OTP directory ([`otp`]), the California DHCS list ([`dhcs`]) and the
+2-1-1 Miami HSDS package (through `iop-hsds`).
 */
 #![warn(missing_docs)]
 
@@ -18,6 +30,7 @@ pub mod national2021;
 pub mod nppes;
 pub mod otp;
 pub mod pipeline;
+pub mod refresh;
 pub mod report;
 pub mod sheets;
 pub mod validate;

@@ -6,7 +6,7 @@
 //!
 //! Every entry is a federally certified opioid treatment program, so the level of care `otp`
 //! holds for all of them; the directory says nothing about other levels, so levels are
-//! [`Attr::Partial`](iop_core::Attr::Partial). Medications stay unknown on purpose: an OTP
+//! [`Attr::Partial`]. Medications stay unknown on purpose: an OTP
 //! dispenses methadone and/or buprenorphine (and may offer naltrexone), but an OTP may be
 //! buprenorphine-only, so neither medication is certain for a given program and the directory
 //! does not say which. Claiming `methadone` would send someone to a clinic that may not have it.

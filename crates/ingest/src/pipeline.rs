@@ -30,7 +30,8 @@ use crate::{ca2025, dhcs, findtreatment, locator2018, national2021, otp};
 pub struct IngestOptions {
     /// The repository's `data/` folder (shipped sources; the geocoder loads from it too).
     pub data_dir: PathBuf,
-    /// Source files or folders; empty means every source shipped under `data_dir`.
+    /// Source files or folders (an HSDS package, or a folder of source files); empty means
+    /// every source shipped under `data_dir`.
     pub sources: Vec<PathBuf>,
     /// Show progress bars on stderr (only when stderr is a terminal).
     pub progress: bool,
@@ -70,6 +71,8 @@ pub enum SourceKind {
     Dhcs,
     /// A 2-1-1 Miami Open Referral (HSDS) datapackage folder.
     HsdsMiami,
+    /// A saved NPPES NPI Registry API response (JSON object with `result_count`).
+    Nppes,
 }
 
 /// A source file (or folder) and its format.
@@ -103,6 +106,8 @@ impl SourceFile {
         if trimmed.starts_with('{') {
             return if trimmed.contains("\"rows\"") {
                 found(SourceKind::FindTreatment)
+            } else if trimmed.contains("\"result_count\"") {
+                found(SourceKind::Nppes)
             } else {
                 Ok(None)
             };
@@ -136,6 +141,7 @@ impl SourceFile {
             SourceKind::National2021 => national2021::SOURCE,
             SourceKind::Dhcs => dhcs::SOURCE,
             SourceKind::HsdsMiami => iop_hsds::miami::SOURCE,
+            SourceKind::Nppes => crate::nppes::SOURCE_NAME,
         }
     }
 }
@@ -224,6 +230,10 @@ fn parse_source(source: &SourceFile) -> Result<Loaded> {
         SourceKind::Locator2018 => loaded(with_record_numbers(locator2018::parse(path)?)),
         SourceKind::FindTreatment2025Ca => loaded(with_record_numbers(ca2025::parse(path)?)),
         SourceKind::HsdsMiami => parse_hsds_miami(path)?,
+        SourceKind::Nppes => {
+            let info = crate::nppes::source_info(&retrieved_date(path)?);
+            loaded(with_record_numbers(crate::nppes::parse_file(path, &info)?))
+        }
     })
 }
 
@@ -340,6 +350,17 @@ pub fn ingest(opts: &IngestOptions, geo: &Geocoder) -> Result<Ingest> {
         for path in &opts.sources {
             match SourceFile::detect(path)? {
                 Some(s) => list.push(s),
+                // A folder of sources (`data/samhsa`): every source in it.
+                None if path.is_dir() => {
+                    let before = list.len();
+                    walk(path, &mut list)?;
+                    if list.len() == before {
+                        return Err(Error::Format {
+                            path: path.clone(),
+                            message: "the folder holds no known listing source".into(),
+                        });
+                    }
+                }
                 None => {
                     return Err(Error::Format {
                         path: path.clone(),
@@ -401,8 +422,64 @@ pub fn ingest(opts: &IngestOptions, geo: &Geocoder) -> Result<Ingest> {
     bar.inc(1);
     bar.finish_and_clear();
     summary.merge = stats;
+    let sheets_dir = opts.data_dir.join("sheets");
+    if opts.sources.is_empty() && sheets_dir.is_dir() {
+        apply_sheets(&sheets_dir, &mut listings, &mut summary)?;
+    }
     summary.count_listings(&listings);
     Ok(Ingest { listings, summary })
+}
+
+/// Applies every curated program sheet in `dir`. A bad sheet is rejected with its file, line
+/// and reason, and the other sheets still apply; a sheet naming an id no source lists is
+/// reported. Sheets apply after the merge, so they reach the merged listing by its stable id.
+fn apply_sheets(dir: &Path, listings: &mut [Listing], summary: &mut Summary) -> Result<()> {
+    let read_err = |source| Error::Read { path: dir.to_owned(), source };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(read_err)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let mut sheets = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|source| Error::Read { path: file.clone(), source })?;
+        summary.sheets.read += 1;
+        match crate::sheets::parse_sheet(file, &text) {
+            Ok(sheet) => sheets.push(sheet),
+            Err(e) => {
+                summary.sheets.rejected += 1;
+                let (record, reason) = match &e {
+                    crate::sheets::SheetError::Invalid { line, reason, .. } => {
+                        (*line, reason.clone())
+                    }
+                    other => (0, other.to_string()),
+                };
+                summary.problems.push(Problem {
+                    kind: ProblemKind::Rejected,
+                    source: format!("sheet {}", file.display()),
+                    record,
+                    field: "sheet".into(),
+                    reason,
+                });
+            }
+        }
+    }
+    let report = crate::sheets::apply(&sheets, listings);
+    summary.sheets.applied = report.applied.len();
+    summary.sheets.sessions = report.sessions;
+    summary.sheets.unknown_ids = report.unknown_ids.len();
+    for (file, id) in report.unknown_ids {
+        summary.problems.push(Problem {
+            kind: ProblemKind::Rejected,
+            source: format!("sheet {}", file.display()),
+            record: 0,
+            field: "listing_id".into(),
+            reason: format!("no listing has the id {id:?}"),
+        });
+    }
+    Ok(())
 }
 
 /// Writes listings as JSON Lines in the API's listing shape, sorted by id (deterministic).

@@ -92,8 +92,25 @@ pub struct Summary {
     pub no_state: usize,
     /// Levels of care: known, partial, unknown, and per value.
     pub levels: LevelCounts,
+    /// What the curated program sheets did.
+    pub sheets: SheetsSummary,
     /// Every rejected, repaired or unmapped record.
     pub problems: Vec<Problem>,
+}
+
+/// What the curated program sheets (`data/sheets/*.toml`) did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SheetsSummary {
+    /// Sheet files read.
+    pub read: usize,
+    /// Sheets rejected (each also in `problems`, with file, line and reason).
+    pub rejected: usize,
+    /// Listings a sheet was applied to.
+    pub applied: usize,
+    /// Sessions added from sheet tracks.
+    pub sessions: usize,
+    /// Sheets naming a listing id that no source lists (each also in `problems`).
+    pub unknown_ids: usize,
 }
 
 impl Summary {
@@ -189,6 +206,14 @@ impl fmt::Display for Summary {
         )?;
         for (pair, n) in &self.merge.pairs {
             writeln!(f, "  {pair}: {n}")?;
+        }
+        if self.sheets.read > 0 {
+            let sh = &self.sheets;
+            writeln!(
+                f,
+                "sheets: {} read, {} rejected, {} applied, {} sessions, {} naming unknown ids",
+                sh.read, sh.rejected, sh.applied, sh.sessions, sh.unknown_ids
+            )?;
         }
         writeln!(f, "listings: {}", self.listings)?;
         let by_state: Vec<String> = self.states.iter().map(|(s, n)| format!("{s} {n}")).collect();

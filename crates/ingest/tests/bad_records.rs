@@ -338,6 +338,18 @@ fn a_file_in_no_known_format_is_a_format_error() {
         }
         other => panic!("expected a format error, got {:?}", other.map(|r| r.listings.len())),
     }
+    // A folder with no source in it.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("created");
+    let opts =
+        IngestOptions { data_dir: data_dir(), sources: vec![empty.clone()], progress: false };
+    match ingest(&opts, geo()) {
+        Err(Error::Format { path, message }) => {
+            assert_eq!(path, empty);
+            assert!(message.contains("no known listing source"), "{message}");
+        }
+        other => panic!("expected a format error, got {:?}", other.map(|r| r.listings.len())),
+    }
     // A national-looking file without a column the parser needs: the column is named.
     let bad = dir.path().join("national.csv");
     std::fs::write(

@@ -120,6 +120,50 @@ fn wrk(port: u16, paths: &Path, seconds: u64, lua: &Path) -> Figures {
     f
 }
 
+/// The same workload in this process, one thread, no HTTP: the index alone, then the whole web
+/// path (parse, geocode, search, shape and serialise the JSON). Attributes the cost per search.
+fn in_process(index_dir: &Path, data: &Path, queries: &[String]) {
+    let index = iop_index::Index::open(index_dir).expect("the index opens");
+    let geo = iop_geo::Geocoder::load(data).expect("the geocoder loads");
+    let parsed: Vec<_> = queries
+        .iter()
+        .map(|q| {
+            let p = iop_web::params::parse_query(Some(q)).expect("workload queries are valid");
+            let (req, _) = iop_web::params::resolve(&p, &geo).expect("workload places exist");
+            req
+        })
+        .collect();
+    let per_query = |t: Instant| t.elapsed().as_secs_f64() * 1000.0 / queries.len() as f64;
+    let (mut index_ms, mut full_ms, mut bytes) = (f64::MAX, f64::MAX, 0);
+    for _ in 0..3 {
+        let t = Instant::now();
+        for req in &parsed {
+            std::hint::black_box(index.search(req).expect("search"));
+        }
+        index_ms = index_ms.min(per_query(t));
+        let t = Instant::now();
+        bytes = 0;
+        for q in queries {
+            let started = Instant::now();
+            let p = iop_web::params::parse_query(Some(q)).expect("valid");
+            let (request, place) = iop_web::params::resolve(&p, &geo).expect("found");
+            let results = index.search(&request).expect("search");
+            let took_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let searched = iop_web::Searched { request, place, results, took_ms };
+            let body = serde_json::to_vec(&iop_web::api::SearchResponse::new(&p, searched))
+                .expect("serialises");
+            bytes += body.len();
+        }
+        full_ms = full_ms.min(per_query(t));
+    }
+    println!(
+        "in-process, one thread: index {index_ms:.3} ms/search, whole JSON path {full_ms:.3} \
+         ms/search (web layer {:.3} ms), {} bytes of JSON per answer",
+        full_ms - index_ms,
+        bytes / queries.len()
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; our own arguments are plain numbers.
     let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
@@ -177,6 +221,8 @@ fn main() {
     let html_paths = write_paths("html.txt", "/?");
     let health_paths = work_dir.join("health.txt");
     std::fs::write(&health_paths, "/healthz\n").expect("write paths");
+
+    in_process(&index_dir, &data, &queries);
 
     let port = free_port();
     let server = Server(

@@ -174,3 +174,31 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suggestions: Vec<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_errors_say_nothing_internal() {
+        let e = AppError::Internal("disk /var/lib/secret is full".into());
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_string(&e.body(Lang::En)).expect("serialises");
+        assert!(!body.contains("secret"), "{body}");
+        assert!(body.contains("\"code\":\"internal\"") && body.contains("988"), "{body}");
+        assert!(!body.contains("\"param\""), "no param key when there is none: {body}");
+    }
+
+    #[test]
+    fn json_shape_of_a_bad_parameter() {
+        let e: AppError = crate::params::parse_query(Some("radius_mi=0")).unwrap_err().into();
+        let v = serde_json::to_value(e.body(Lang::En)).expect("serialises");
+        assert_eq!(
+            v,
+            serde_json::json!({"error": {"code": "bad_parameter", "param": "radius_mi",
+                "message": "radius_mi must be a number from 1 to 500"}})
+        );
+        assert_eq!(AppError::Timeout.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(AppError::NotFound.code(), "not_found");
+    }
+}

@@ -65,6 +65,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Instant;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -101,6 +102,13 @@ pub const MAX_PROXIMITY_M: f64 = 804_672.0;
 /// Most matches read for one `ndjson` answer or one `modified_after` filter. The whole index
 /// (about 20,000 listings) fits; a body of that many full services is tens of MB.
 pub const MAX_SCAN: usize = 25_000;
+/// Largest `ndjson` body: it is built whole, so this bounds the memory a request takes. The
+/// whole index as one-to-one services (`full=false`) fits; as full services (about 6 kB each)
+/// about 5,000 do.
+pub const MAX_NDJSON_BYTES: usize = 32 << 20;
+/// How many `ndjson` bodies are built at once; more requests wait their turn.
+pub const MAX_NDJSON_AT_ONCE: usize = 1;
+
 /// Longest `{id}` looked up; anything longer is no id of ours.
 const MAX_ID_CHARS: usize = 100;
 /// The index answers at most this many hits per search: scans read pages of this size.
@@ -392,8 +400,8 @@ impl ListQuery {
                 bad(
                     "taxonomy_term_id",
                     format!(
-                        "taxonomy_term_id has no term {t:?}: the terms are listed at \
-                         /hsds/taxonomy_terms (codes such as level:iop, or their ids)"
+                        "taxonomy_term_id {t:?} is not a filter term: use codes such as \
+                         level:iop or schedule:evening, or their ids (see /hsds/taxonomy_terms)"
                     ),
                 )
             })?;
@@ -667,17 +675,35 @@ fn one_to_one(mut v: Value) -> Value {
     v
 }
 
+/// The part of a listing that the one-to-one fields of its service, organization and location
+/// come from. Exporting it costs a fraction of the whole (no attributes, schedules, phones),
+/// which matters for `ndjson` of the whole index; the tests check that the one-to-one fields
+/// come out the same.
+fn slim(listing: &Listing) -> Listing {
+    Listing {
+        id: listing.id.clone(),
+        name: listing.name.clone(),
+        alt_name: listing.alt_name.clone(),
+        description: listing.description.clone(),
+        website: listing.website.clone(),
+        location: listing.location,
+        last_verified: listing.last_verified.clone(),
+        stale: listing.stale,
+        ..Listing::default()
+    }
+}
+
 fn service_doc(listing: &Listing, detail: Detail) -> Value {
     match detail {
         Detail::Full => hsds3::to_hsds_service(listing),
-        Detail::List => one_to_one(hsds3::to_hsds_service(listing)),
+        Detail::List => one_to_one(hsds3::to_hsds_service(&slim(listing))),
         Detail::Minimal => {
-            let svc = hsds3::to_hsds_service(listing);
+            // Made here rather than cut from the full service, which costs a hundred times
+            // more; the same rules as `to_hsds_service` (the tests compare the two).
             let mut m = Map::new();
-            for key in ["id", "last_modified"] {
-                if let Some(v) = svc.get(key) {
-                    m.insert(key.to_owned(), v.clone());
-                }
+            m.insert("id".into(), json!(uuid_for("service", &listing.id)));
+            if let Some(d) = &listing.last_verified {
+                m.insert("last_modified".into(), json!(format!("{d}T00:00:00Z")));
             }
             Value::Object(m)
         }
@@ -689,7 +715,7 @@ fn service_doc(listing: &Listing, detail: Detail) -> Value {
 fn organization_doc(listing: &Listing, detail: Detail, full_service: bool) -> Value {
     match detail {
         Detail::Minimal => json!({"id": uuid_for("organization", &listing.id)}),
-        Detail::List => one_to_one(hsds3::to_hsds_organization(listing)),
+        Detail::List => one_to_one(hsds3::to_hsds_organization(&slim(listing))),
         Detail::Full => {
             let mut org = hsds3::to_hsds_organization(listing);
             let svc = hsds3::to_hsds_service(listing);
@@ -710,7 +736,10 @@ fn service_at_location_doc(listing: &Listing, detail: Detail) -> Value {
     if detail == Detail::Minimal {
         return json!({"id": uuid_for("service_at_location", &listing.id)});
     }
-    let svc = hsds3::to_hsds_service(listing);
+    let svc = match detail {
+        Detail::List => hsds3::to_hsds_service(&slim(listing)),
+        _ => hsds3::to_hsds_service(listing),
+    };
     let mut sal = svc["service_at_locations"]
         .get(0)
         .cloned()
@@ -840,39 +869,114 @@ fn find_term(key: &str) -> Option<&'static Term> {
 // ---------------------------------------------------------------------------------------------
 // Finding listings.
 
-/// Visits every match of `req` in order, reading the index a page of [`SCAN_PAGE`] at a time,
-/// and gives the number of matches. More than `cap` matches is an error naming `param`, found
-/// from the first page, before anything else is read.
+/// Visits every match of `req` and gives the number of matches. More than `cap` matches is an
+/// error naming `param`, found from the first page, before anything else is read.
+///
+/// The index answers pages of at most [`SCAN_PAGE`], and a deep page costs it as much as all
+/// the pages before it, so reading 20,000 matches page by page would cost it hundreds of full
+/// searches. When no area is asked, the matches are therefore read state by state (each a
+/// short run of pages over that state's listings alone), in the order of
+/// [`iop_core::states::STATES`] and, within a state, in the request's order. That needs the
+/// states to split the matches exactly: it is checked by counting (listings without a state
+/// would be missed, and a virtual-schedule filter can match a listing in several states), and
+/// otherwise the matches are read in the request's order, page by page.
 fn scan(
     index: &Index,
     req: &SearchRequest,
     cap: usize,
     param: &'static str,
-    visit: &mut dyn FnMut(Listing),
+    visit: &mut dyn FnMut(Listing) -> Result<(), HsdsError>,
 ) -> Result<u64, HsdsError> {
     let mut r = req.clone();
     r.per_page = SCAN_PAGE;
     r.page = 1;
-    loop {
-        let found = index.search(&r)?;
-        if r.page == 1 && found.total > cap as u64 {
-            return Err(bad(
-                param,
-                format!(
-                    "{param}: {} services match, more than the {cap} this can read at once; \
-                     narrow the request with search, postcode or taxonomy_term_id",
-                    found.total
-                ),
-            ));
+    let first = index.search(&r)?;
+    let total = first.total;
+    if total > cap as u64 {
+        return Err(bad(
+            param,
+            format!(
+                "{param}: {total} services match, more than the {cap} this can read at once; \
+                 narrow the request with search, postcode or taxonomy_term_id"
+            ),
+        ));
+    }
+    if total > SCAN_PAGE as u64
+        && let Some(parts) = state_parts(index, req, total)?
+    {
+        for (part, n) in parts {
+            let mut seen = 0;
+            scan_pages(index, part, None, &mut |l| {
+                seen += 1;
+                visit(l)
+            })?;
+            if seen != n {
+                // The index changed under us: it cannot (a generation is immutable), so this
+                // is a bug, not a client error.
+                return Err(AppError::Internal(format!(
+                    "a state held {n} matches when counted and {seen} when read"
+                ))
+                .into());
+            }
         }
+        return Ok(total);
+    }
+    scan_pages(index, r, Some(first), visit)?;
+    Ok(total)
+}
+
+/// The request split by state, with each part's number of matches, when the parts add up to
+/// exactly `total`.
+fn state_parts(
+    index: &Index,
+    req: &SearchRequest,
+    total: u64,
+) -> Result<Option<Vec<(SearchRequest, u64)>>, HsdsError> {
+    let virtual_filter =
+        req.filters.get(&Group::Schedule).is_some_and(|v| v.iter().any(|x| x == "virtual"));
+    if req.area.is_some() || virtual_filter {
+        return Ok(None);
+    }
+    let mut parts = Vec::new();
+    let mut sum = 0;
+    for st in iop_core::states::STATES {
+        let mut part = req.clone();
+        part.area = Some(Area::State(st.code.to_owned()));
+        part.page = 1;
+        part.per_page = 1;
+        let n = index.search(&part)?.total;
+        if n > 0 {
+            sum += n;
+            part.per_page = SCAN_PAGE;
+            parts.push((part, n));
+        }
+    }
+    Ok((sum == total).then_some(parts))
+}
+
+/// Visits the matches of `r` (from its page 1), page by page; `first` is page 1 when already
+/// read.
+fn scan_pages(
+    index: &Index,
+    mut r: SearchRequest,
+    first: Option<iop_core::search::SearchResults>,
+    visit: &mut dyn FnMut(Listing) -> Result<(), HsdsError>,
+) -> Result<(), HsdsError> {
+    r.page = 1;
+    let mut found = match first {
+        Some(f) => f,
+        None => index.search(&r)?,
+    };
+    loop {
         let n = found.hits.len();
         for hit in found.hits {
-            visit(hit.listing);
+            visit(hit.listing)?;
         }
-        if n < SCAN_PAGE || (r.page * SCAN_PAGE) as u64 >= found.total {
-            return Ok(found.total);
+        if n < r.per_page || (r.page * r.per_page) as u64 >= found.total {
+            return Ok(());
         }
         r.page += 1;
+        found = index.search(&r)?;
     }
 }
 
@@ -883,6 +987,9 @@ fn scan(
 pub struct Catalog {
     ids: Vec<String>,
     by_uuid: HashMap<(u8, u128), u32>,
+    /// Terms the listings carry beyond [`terms`]: values outside the vocabulary (a language
+    /// such as `language:yi`), which the exporter writes as they are.
+    extra_terms: Vec<Term>,
 }
 
 fn uuid_bits(s: &str) -> Option<u128> {
@@ -900,7 +1007,28 @@ fn uuid_bits(s: &str) -> Option<u128> {
 impl Catalog {
     fn build(index: &Index) -> Result<Catalog, HsdsError> {
         let mut ids = Vec::new();
-        scan(index, &SearchRequest::default(), usize::MAX, "id", &mut |l| ids.push(l.id))?;
+        let mut extra: BTreeMap<String, Term> = BTreeMap::new();
+        let vocab = Vocabulary::get();
+        scan(index, &SearchRequest::default(), usize::MAX, "id", &mut |l| {
+            for g in Group::ALL.into_iter().filter(|g| *g != Group::Schedule) {
+                for v in l.attr(g).into_iter().flat_map(|a| a.values()) {
+                    if !vocab.contains(g, v) && !extra.contains_key(&format!("{g}:{v}")) {
+                        let code = format!("{g}:{v}");
+                        let name = vocab.label(g, v, Lang::En).to_owned();
+                        extra.insert(code.clone(), Term { code, name, filter: None });
+                    }
+                }
+            }
+            for st in &l.virtual_states {
+                let code = format!("virtual_state:{st}");
+                if find_term(&code).is_none() {
+                    let name = format!("Serves {st} virtually");
+                    extra.entry(code.clone()).or_insert(Term { code, name, filter: None });
+                }
+            }
+            ids.push(l.id);
+            Ok(())
+        })?;
         let mut by_uuid = HashMap::with_capacity(ids.len() * Entity::ALL.len());
         for (i, id) in ids.iter().enumerate() {
             let i = u32::try_from(i).expect("fewer than 4 billion listings");
@@ -910,7 +1038,13 @@ impl Catalog {
                 }
             }
         }
-        Ok(Catalog { ids, by_uuid })
+        Ok(Catalog { ids, by_uuid, extra_terms: extra.into_values().collect() })
+    }
+
+    /// One of [`Catalog::extra_terms`] by code or id.
+    fn extra_term(&self, key: &str) -> Option<&Term> {
+        let key = key.to_lowercase();
+        self.extra_terms.iter().find(|t| t.code.to_lowercase() == key || t.id() == key)
     }
 
     fn listing_id(&self, entity: Entity, uuid: &str) -> Option<&str> {
@@ -978,6 +1112,7 @@ fn list_blocking(
     geocoder: &Geocoder,
     q: &ListQuery,
     entity: Entity,
+    deadline: Instant,
 ) -> Result<Response, HsdsError> {
     let detail = q.detail();
     let mut req = q.request(geocoder)?;
@@ -1002,17 +1137,36 @@ fn list_blocking(
         });
     };
 
+    // Past the deadline the client has had its 503: stop rather than work for nobody.
+    let in_time = || {
+        if Instant::now() > deadline + std::time::Duration::from_secs(100) {
+            Err(HsdsError::App(AppError::Timeout))
+        } else {
+            Ok(())
+        }
+    };
     match q.format {
         Format::Ndjson => {
             let mut body = Vec::new();
-            let param = if needs_post { "modified_after" } else { "format" };
-            scan(index, &req, MAX_SCAN, param, &mut |l| {
-                if post_filter(q, org_listing, &l) {
-                    // Writing JSON to a Vec cannot fail.
-                    serde_json::to_writer(&mut body, &doc(entity, &l, detail, q))
-                        .expect("a JSON value serialises");
-                    body.push(b'\n');
+            let param = if q.modified_after.is_some() { "modified_after" } else { "format" };
+            matches(index, &req, q, org_listing, param, &mut |l| {
+                in_time()?;
+                // Writing JSON to a Vec cannot fail.
+                serde_json::to_writer(&mut body, &doc(entity, &l, detail, q))
+                    .expect("a JSON value serialises");
+                body.push(b'\n');
+                if body.len() > MAX_NDJSON_BYTES {
+                    return Err(bad(
+                        "format",
+                        format!(
+                            "format=ndjson: the answer is larger than {} MB; ask for less with \
+                             full=false (about a tenth of the size) or minimal=true, or narrow \
+                             it with search, postcode or taxonomy_term_id",
+                            MAX_NDJSON_BYTES >> 20
+                        ),
+                    ));
                 }
+                Ok(())
             })?;
             Ok(ndjson(body))
         }
@@ -1026,36 +1180,47 @@ fn list_blocking(
             Ok(Json(hsds3::page(contents, total, q.page, q.per_page)).into_response())
         }
         Format::Json => {
-            // The organization's one listing, when nothing else narrows the search: no need to
-            // read the index through.
-            let plain = req.area.is_none() && req.text.is_none() && req.filters.is_empty();
             let (start, end) = ((q.page - 1) * q.per_page, q.page * q.per_page);
             let mut contents = Vec::new();
             let mut kept = 0usize;
-            let mut keep = |l: Listing| {
-                if post_filter(q, org_listing, &l) {
-                    if (start..end).contains(&kept) {
-                        contents.push(doc(entity, &l, detail, q));
-                    }
-                    kept += 1;
+            let param =
+                if q.modified_after.is_some() { "modified_after" } else { "organization_id" };
+            matches(index, &req, q, org_listing, param, &mut |l| {
+                in_time()?;
+                if (start..end).contains(&kept) {
+                    contents.push(doc(entity, &l, detail, q));
                 }
-            };
-            match org_listing {
-                Some(id) if plain => {
-                    if let Some(l) = index.get(id)? {
-                        keep(l);
-                    }
-                }
-                _ => {
-                    let param = if q.modified_after.is_some() {
-                        "modified_after"
-                    } else {
-                        "organization_id"
-                    };
-                    scan(index, &req, MAX_SCAN, param, &mut keep)?;
-                }
-            }
+                kept += 1;
+                Ok(())
+            })?;
             Ok(Json(hsds3::page(contents, kept, q.page, q.per_page)).into_response())
+        }
+    }
+}
+
+/// Visits the matches of `req` that also pass [`post_filter`]. Too many matches to read is an
+/// error naming `param`.
+fn matches(
+    index: &Index,
+    req: &SearchRequest,
+    q: &ListQuery,
+    org_listing: Option<&str>,
+    param: &'static str,
+    visit: &mut dyn FnMut(Listing) -> Result<(), HsdsError>,
+) -> Result<(), HsdsError> {
+    // The organization's one listing, when nothing else narrows the search: no need to read
+    // the index through.
+    let plain = req.area.is_none() && req.text.is_none() && req.filters.is_empty();
+    match org_listing {
+        Some(id) if plain => match index.get(id)? {
+            Some(l) if post_filter(q, org_listing, &l) => visit(l),
+            _ => Ok(()),
+        },
+        _ => {
+            scan(index, req, MAX_SCAN, param, &mut |l| {
+                if post_filter(q, org_listing, &l) { visit(l) } else { Ok(()) }
+            })?;
+            Ok(())
         }
     }
 }
@@ -1069,10 +1234,35 @@ fn ndjson(body: Vec<u8>) -> Response {
 // Handlers.
 
 async fn list(state: AppState, raw: Option<String>, entity: Entity) -> Result<Response, HsdsError> {
+    let deadline = Instant::now() + crate::REQUEST_TIMEOUT;
     let q = ListQuery::parse(raw.as_deref())?;
     let index = state.index.current();
     let geocoder = Arc::clone(&state.geocoder);
-    tokio::task::spawn_blocking(move || list_blocking(&index, &geocoder, &q, entity)).await?
+    // An `ndjson` body is built whole (up to tens of MB): one at a time, so that memory stays
+    // bounded whatever the number of clients. A request that waits too long gets the usual 503.
+    let permit = match q.format {
+        Format::Ndjson => Some(
+            ndjson_gate()
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| AppError::Internal(format!("ndjson gate: {e}")))?,
+        ),
+        Format::Json => None,
+    };
+    tokio::task::spawn_blocking(move || {
+        let t0 = Instant::now();
+        let answer = list_blocking(&index, &geocoder, &q, entity, deadline);
+        eprintln!("PROBE list_blocking {:?}", t0.elapsed());
+        drop(permit);
+        answer
+    })
+    .await?
+}
+
+fn ndjson_gate() -> &'static Arc<tokio::sync::Semaphore> {
+    static GATE: OnceLock<Arc<tokio::sync::Semaphore>> = OnceLock::new();
+    GATE.get_or_init(|| Arc::new(tokio::sync::Semaphore::new(MAX_NDJSON_AT_ONCE)))
 }
 
 async fn one(state: AppState, id: String, entity: Entity) -> Result<Response, HsdsError> {
@@ -1147,17 +1337,27 @@ pub async fn taxonomy(Path(id): Path<String>) -> Response {
     }
 }
 
-/// `/hsds/taxonomy_terms`: the terms of `iop-finder`; `search` matches codes and names.
-pub async fn taxonomy_terms(RawQuery(raw): RawQuery) -> Response {
-    let answer = || -> Result<Response, HsdsError> {
+/// The catalog of the index being served, off the async runtime.
+async fn current_catalog(state: &AppState) -> Result<Arc<Catalog>, HsdsError> {
+    let index = state.index.current();
+    tokio::task::spawn_blocking(move || Catalog::of(&index)).await?
+}
+
+/// `/hsds/taxonomy_terms`: the terms of `iop-finder` (every term the exporter can write, and
+/// the values outside the vocabulary that the listings served carry); `search` matches codes
+/// and names.
+pub async fn taxonomy_terms(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    let answer = async {
         let q = ListQuery::parse(raw.as_deref())?;
         let needle = q.search.as_deref().map(str::to_lowercase);
         let all: Vec<Value> = if q.foreign_taxonomy || q.parent_id.is_some() {
             // No term of ours has a parent.
             Vec::new()
         } else {
+            let catalog = current_catalog(&state).await?;
             terms()
                 .iter()
+                .chain(&catalog.extra_terms)
                 .filter(|t| {
                     needle.as_deref().is_none_or(|n| {
                         t.code.to_lowercase().contains(n) || t.name.to_lowercase().contains(n)
@@ -1168,15 +1368,23 @@ pub async fn taxonomy_terms(RawQuery(raw): RawQuery) -> Response {
         };
         Ok(paged_or_lines(all, &q))
     };
-    respond(answer())
+    respond(answer.await)
 }
 
 /// `/hsds/taxonomy_terms/{id}`: one term, by UUID or code.
-pub async fn taxonomy_term(Path(id): Path<String>) -> Response {
-    match find_term(&id) {
-        Some(t) => Json(t.doc()).into_response(),
-        None => AppError::NotFound.into_response(),
+pub async fn taxonomy_term(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    if let Some(t) = find_term(&id) {
+        return Json(t.doc()).into_response();
     }
+    if id.len() > MAX_ID_CHARS {
+        return AppError::NotFound.into_response();
+    }
+    let answer = async {
+        let catalog = current_catalog(&state).await?;
+        let term = catalog.extra_term(&id).ok_or(AppError::NotFound)?;
+        Ok(Json(term.doc()).into_response())
+    };
+    respond(answer.await)
 }
 
 /// A small in-memory list as a page or as lines.

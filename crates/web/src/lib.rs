@@ -187,17 +187,11 @@ pub fn route_of(req: &Request) -> &str {
     req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str)
 }
 
-/// The request span: method, route template and request id. Never the URI: its query string is
-/// what the person searched for and where.
+/// The request span: method and route template, nothing else. Not the URI (its query string is
+/// what the person searched for and where), and not the request id either: a client may send
+/// its own, and then it is text of their choosing.
 fn make_span(req: &Request) -> tracing::Span {
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        // A client may send its own id; keep it only if it looks like an id, not like text.
-        .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-        .unwrap_or("-");
-    tracing::info_span!("request", method = %req.method(), route = route_of(req), request_id)
+    tracing::info_span!("request", method = %req.method(), route = route_of(req))
 }
 
 fn on_response(res: &Response, latency: Duration, _span: &tracing::Span) {

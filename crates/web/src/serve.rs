@@ -66,6 +66,12 @@ pub enum ServeError {
 /// Binds `config.addr` and serves `state` until Ctrl-C or SIGTERM, then finishes the requests
 /// in flight and returns.
 pub async fn serve(config: ServeConfig, state: AppState) -> Result<(), ServeError> {
+    tracing::info!(
+        index = %config.index_dir.display(),
+        data = %config.data_dir.display(),
+        listings = state.index.current().stats().listings,
+        "serving"
+    );
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServeError::Bind { addr: config.addr, source })?;

@@ -5,7 +5,7 @@
 //! `shared/data/hsds_3_0/schema`, and every count against a brute-force count over the same
 //! listings.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -79,8 +79,12 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_of(listings().to_vec())
+}
+
+fn fixture_of(listings: Vec<Listing>) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    iop_index::build(dir.path(), listings().to_vec(), &mut |_| {}).expect("the index builds");
+    iop_index::build(dir.path(), listings, &mut |_| {}).expect("the index builds");
     let index = LiveIndex::open(dir.path()).expect("the index opens");
     let state = AppState {
         index: Arc::new(index),
@@ -161,6 +165,19 @@ async fn all_services(app: &Router, schemas: &SchemaSet, query: &str) -> (u64, V
         }
         number += 1;
     }
+}
+
+/// The one-to-one fields of a document: every array dropped, at every depth.
+fn one_to_one(mut v: Value) -> Value {
+    if let Value::Object(map) = &mut v {
+        map.retain(|_, x| !x.is_array());
+        for x in map.values_mut() {
+            if x.is_object() {
+                *x = one_to_one(x.take());
+            }
+        }
+    }
+    v
 }
 
 fn listing_id_of(service: &Value) -> String {
@@ -244,14 +261,25 @@ async fn services_pages_are_valid_and_consistent() {
         assert_valid(&s, "service.json", svc, "a full service");
     }
 
-    let minimal = get_json(&f.app, "/hsds/services?minimal=true&per_page=5").await;
+    // The one-to-one and minimal forms are the exporter's full service cut down.
+    let by_service: HashMap<String, &Listing> =
+        listings().iter().map(|l| (uuid_for("service", &l.id), l)).collect();
+    let (_, listed) = all_services(&f.app, &s, "full=false").await;
+    assert_eq!(listed.len() as u64, n);
+    for item in &listed {
+        let l = by_service[item["id"].as_str().expect("id")];
+        assert_eq!(item, &one_to_one(hsds3::to_hsds_service(l)), "{}", l.id);
+    }
+    let minimal = get_json(&f.app, "/hsds/services?minimal=true&per_page=100").await;
     for item in minimal["contents"].as_array().expect("contents") {
-        let keys: BTreeSet<&str> =
-            item.as_object().expect("object").keys().map(|k| k.as_str()).collect();
-        assert!(
-            keys.contains("id") && keys.iter().all(|k| ["id", "last_modified"].contains(k)),
-            "{keys:?}"
-        );
+        let full = hsds3::to_hsds_service(by_service[item["id"].as_str().expect("id")]);
+        let mut expected = serde_json::Map::new();
+        for key in ["id", "last_modified"] {
+            if let Some(v) = full.get(key) {
+                expected.insert(key.to_owned(), v.clone());
+            }
+        }
+        assert_eq!(item, &Value::Object(expected));
     }
 }
 
@@ -498,15 +526,31 @@ async fn organizations_and_services_at_locations_list_one_per_listing() {
     let orgs = get_json(&f.app, "/hsds/organizations?per_page=40&page=3").await;
     assert_page(&s, &orgs, 3, 40, "organizations");
     assert_eq!(orgs["total_items"], n);
+    let by_org: HashMap<String, &Listing> =
+        listings().iter().map(|l| (uuid_for("organization", &l.id), l)).collect();
     for org in orgs["contents"].as_array().expect("contents") {
         assert_valid(&s, "organization.json", org, "a listed organization");
+        let l = by_org[org["id"].as_str().expect("id")];
+        assert_eq!(org, &one_to_one(hsds3::to_hsds_organization(l)));
     }
-    let sals = get_json(&f.app, "/hsds/service_at_locations?per_page=40&full=true").await;
-    assert_page(&s, &sals, 1, 40, "services at locations");
-    assert_eq!(sals["total_items"], n);
-    for sal in sals["contents"].as_array().expect("contents") {
-        assert_valid(&s, "service_at_location.json", sal, "a service at location");
-        assert!(sal["service"]["id"].is_string() && sal["location"]["id"].is_string());
+    let by_sal: HashMap<String, &Listing> =
+        listings().iter().map(|l| (uuid_for("service_at_location", &l.id), l)).collect();
+    for full in ["true", "false"] {
+        let uri = format!("/hsds/service_at_locations?per_page=40&page=2&full={full}");
+        let sals = get_json(&f.app, &uri).await;
+        assert_page(&s, &sals, 2, 40, &uri);
+        assert_eq!(sals["total_items"], n);
+        for sal in sals["contents"].as_array().expect("contents") {
+            assert_valid(&s, "service_at_location.json", sal, &uri);
+            let l = by_sal[sal["id"].as_str().expect("id")];
+            let svc = hsds3::to_hsds_service(l);
+            let mut expected = svc["service_at_locations"][0].clone();
+            expected["service"] = one_to_one(svc);
+            if full == "false" {
+                expected = one_to_one(expected);
+            }
+            assert_eq!(sal, &expected, "{uri}");
+        }
     }
 
     // organization_id: the organization's one service, with or without other filters.
@@ -612,4 +656,55 @@ async fn bad_parameters_are_400s_naming_them() {
     // Unknown parameters are ignored; an empty value is not given.
     let ok = get(&f.app, "/hsds/services?colour=blue&page=&format=").await;
     assert_eq!(ok.status, StatusCode::OK);
+}
+
+/// Whole-index reads (`ndjson`, `modified_after`, ids by UUID) go state by state when the
+/// states split the listings exactly, and page by page otherwise: both give every listing once.
+#[tokio::test]
+async fn whole_index_reads_give_every_listing_once() {
+    let stateless =
+        |l: &Listing| l.address.state.as_deref().is_none_or(|s| !iop_core::states::is_state(s));
+    let mixed = listings().to_vec();
+    assert!(mixed.iter().any(stateless), "the HSDS example is not in a US state");
+    let us: Vec<Listing> = mixed.iter().filter(|l| !stateless(l)).cloned().collect();
+    assert!(us.len() > 100);
+    for set in [mixed, us] {
+        let f = fixture_of(set.clone());
+        let expected: BTreeSet<String> = set.iter().map(|l| uuid_for("service", &l.id)).collect();
+
+        let a = get(&f.app, "/hsds/services?format=ndjson&minimal=true").await;
+        assert_eq!(a.status, StatusCode::OK);
+        let lines: Vec<Value> = String::from_utf8(a.body)
+            .expect("UTF-8")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON"))
+            .collect();
+        let ids: BTreeSet<String> =
+            lines.iter().map(|v| v["id"].as_str().expect("id").to_owned()).collect();
+        assert_eq!(lines.len(), set.len(), "no listing twice");
+        assert_eq!(ids, expected);
+
+        // modified_after over everything: paging through it gives every listing once.
+        let mut seen = Vec::new();
+        for page in 1.. {
+            let uri = format!("/hsds/services?modified_after=1990-01-01&per_page=100&page={page}");
+            let p = get_json(&f.app, &uri).await;
+            seen.extend(
+                p["contents"].as_array().expect("contents").iter().map(|v| v["id"].clone()),
+            );
+            if p["last_page"] == true {
+                break;
+            }
+        }
+        let seen_set: BTreeSet<String> =
+            seen.iter().map(|v| v.as_str().expect("id").to_owned()).collect();
+        assert_eq!((seen.len(), &seen_set), (set.len(), &expected));
+
+        // A UUID finds its listing.
+        for l in set.iter().step_by(50) {
+            let uuid = uuid_for("service_at_location", &l.id);
+            let sal = get_json(&f.app, &format!("/hsds/service_at_locations/{uuid}")).await;
+            assert_eq!(sal["id"], uuid);
+        }
+    }
 }
