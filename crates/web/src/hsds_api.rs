@@ -16,7 +16,7 @@
 //! | `/hsds/organizations`, `/hsds/organizations/{id}` | one organization per listing |
 //! | `/hsds/service_at_locations`, `/hsds/service_at_locations/{id}` | one per listing |
 //! | `/hsds/taxonomies`, `/hsds/taxonomies/{id}` | the `iop-finder` taxonomy |
-//! | `/hsds/taxonomy_terms`, `/hsds/taxonomy_terms/{id}` | its terms (what `taxonomy_term_id` takes) |
+//! | `/hsds/taxonomy_terms`, `/hsds/taxonomy_terms/{id}` | its terms (`taxonomy_term_id`) |
 //!
 //! A listing is one service of one organization at one location, so the three are one listing
 //! seen three ways. `{id}` is the HSDS id the documents carry (the UUID of the right kind, e.g.
@@ -48,19 +48,29 @@
 //! - `modified_after`: `YYYY-MM-DD` or an RFC 3339 date-time (no zone means UTC); services whose
 //!   `last_modified` (the listing's `last_verified` date at 00:00 UTC) is on or after it.
 //!   Services with no such date are left out. The index cannot filter by date, so the matches
-//!   of the other parameters are read through and filtered here, at most [`MAX_SCAN`] of them.
+//!   of the other parameters are read through and filtered here, at most [`MAX_SCAN`] of them
+//!   (more is a 400 naming `modified_after`); without `postcode` they are read state by state
+//!   (see `scan`), and the pages follow that order.
 //! - `page` (1-based, at most [`MAX_PAGE`]; past the last page, an empty page) and `per_page`
 //!   (1 to [`MAX_PER_PAGE`], default [`DEFAULT_PER_PAGE`]).
 //! - `format`: `json` (default, the paging wrapper) or `ndjson` (every match, one document per
-//!   line, no paging: `application/x-ndjson`). The body is built off the async runtime and
-//!   sent whole: at most [`MAX_SCAN`] matches, else a 400 naming `format`.
+//!   line, no paging, `page` and `per_page` ignored: `application/x-ndjson`). The body is built
+//!   whole off the async runtime, one at a time ([`MAX_NDJSON_AT_ONCE`]), and bounded: at most
+//!   [`MAX_SCAN`] matches and [`MAX_NDJSON_BYTES`], else a 400 naming `format`. The whole
+//!   directory fits as one-to-one services (`full=false`, about 7 MB for 16,000) or
+//!   `minimal=true`, not as full services (about 6 kB each). A real stream would need a
+//!   `Stream` type (`futures-core`), which this crate does not depend on.
 //! - `full`: `true` for fully nested documents; by default lists hold only the one-to-one
 //!   fields (as the reference's `service_list` and `organization_list`), and `ndjson` lines are
 //!   fully nested. `minimal=true` (services only): just `id` and `last_modified`.
 //! - `full_service` (organizations): `true` nests full services instead of one-to-one ones.
 //!
 //! Errors are the API's JSON `{"error": {"code", "param", "message"}}`: 400 `bad_parameter`
-//! naming the parameter, 422 `unknown_location`, 404 `not_found`.
+//! naming the parameter, 422 `unknown_location`, 404 `not_found`, 503 `timeout` (work past the
+//! request deadline is abandoned, not finished for nobody).
+//!
+//! Principal items: [`routes`], [`ListQuery`] (the parsed parameters), [`HsdsError`],
+//! [`Catalog`] (UUIDs to listings), [`openapi_document`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -99,8 +109,8 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 pub const DEFAULT_PROXIMITY_M: f64 = 40_233.6;
 /// Largest `proximity`: 500 miles, in metres (the search API's largest radius).
 pub const MAX_PROXIMITY_M: f64 = 804_672.0;
-/// Most matches read for one `ndjson` answer or one `modified_after` filter. The whole index
-/// (about 20,000 listings) fits; a body of that many full services is tens of MB.
+/// Most matches read for one `ndjson` answer or one `modified_after` filter: the whole index
+/// (16,000 listings from the shipped data) fits, with room to grow.
 pub const MAX_SCAN: usize = 25_000;
 /// Largest `ndjson` body: it is built whole, so this bounds the memory a request takes. The
 /// whole index as one-to-one services (`full=false`) fits; as full services (about 6 kB each)
@@ -675,31 +685,63 @@ fn one_to_one(mut v: Value) -> Value {
     v
 }
 
-/// The part of a listing that the one-to-one fields of its service, organization and location
-/// come from. Exporting it costs a fraction of the whole (no attributes, schedules, phones),
-/// which matters for `ndjson` of the whole index; the tests check that the one-to-one fields
-/// come out the same.
-fn slim(listing: &Listing) -> Listing {
-    Listing {
-        id: listing.id.clone(),
-        name: listing.name.clone(),
-        alt_name: listing.alt_name.clone(),
-        description: listing.description.clone(),
-        website: listing.website.clone(),
-        location: listing.location,
-        last_verified: listing.last_verified.clone(),
-        stale: listing.stale,
-        ..Listing::default()
+// The one-to-one forms are made directly rather than cut from the full documents: a full
+// service costs ten times more (its attributes, schedules and phones), which matters for
+// `ndjson` of the whole index. They follow `hsds3::to_hsds_service`'s rules, and the tests check
+// on every real listing that they equal the full documents with their arrays dropped.
+
+/// The one-to-one fields of a listing's service: `one_to_one(to_hsds_service(listing))`.
+fn service_list_doc(listing: &Listing) -> Value {
+    let org = one_to_one(hsds3::to_hsds_organization(listing));
+    let mut svc = Map::new();
+    svc.insert("id".into(), json!(uuid_for("service", &listing.id)));
+    svc.insert("organization_id".into(), org["id"].clone());
+    svc.insert("name".into(), json!(listing.name));
+    svc.insert("status".into(), json!(if listing.stale { "inactive" } else { "active" }));
+    for (key, value) in [
+        ("alternate_name", &listing.alt_name),
+        ("description", &listing.description),
+        ("url", &listing.website),
+    ] {
+        if let Some(v) = value {
+            svc.insert(key.into(), json!(v));
+        }
     }
+    if let Some(d) = &listing.last_verified {
+        svc.insert("assured_date".into(), json!(d));
+        svc.insert("last_modified".into(), json!(format!("{d}T00:00:00Z")));
+    }
+    svc.insert("organization".into(), org);
+    Value::Object(svc)
+}
+
+/// The one-to-one fields of a listing's service at location, with its location's and its
+/// service's.
+fn service_at_location_list_doc(listing: &Listing) -> Value {
+    let location_id = uuid_for("location", &listing.id);
+    let mut location = json!({
+        "id": location_id,
+        "location_type": "physical",
+        "name": listing.name,
+    });
+    if let Some(p) = listing.location {
+        location["latitude"] = json!(p.lat);
+        location["longitude"] = json!(p.lon);
+    }
+    json!({
+        "id": uuid_for("service_at_location", &listing.id),
+        "service_id": uuid_for("service", &listing.id),
+        "location_id": location_id,
+        "location": location,
+        "service": service_list_doc(listing),
+    })
 }
 
 fn service_doc(listing: &Listing, detail: Detail) -> Value {
     match detail {
         Detail::Full => hsds3::to_hsds_service(listing),
-        Detail::List => one_to_one(hsds3::to_hsds_service(&slim(listing))),
+        Detail::List => service_list_doc(listing),
         Detail::Minimal => {
-            // Made here rather than cut from the full service, which costs a hundred times
-            // more; the same rules as `to_hsds_service` (the tests compare the two).
             let mut m = Map::new();
             m.insert("id".into(), json!(uuid_for("service", &listing.id)));
             if let Some(d) = &listing.last_verified {
@@ -715,7 +757,7 @@ fn service_doc(listing: &Listing, detail: Detail) -> Value {
 fn organization_doc(listing: &Listing, detail: Detail, full_service: bool) -> Value {
     match detail {
         Detail::Minimal => json!({"id": uuid_for("organization", &listing.id)}),
-        Detail::List => one_to_one(hsds3::to_hsds_organization(&slim(listing))),
+        Detail::List => one_to_one(hsds3::to_hsds_organization(listing)),
         Detail::Full => {
             let mut org = hsds3::to_hsds_organization(listing);
             let svc = hsds3::to_hsds_service(listing);
@@ -733,19 +775,19 @@ fn organization_doc(listing: &Listing, detail: Detail, full_service: bool) -> Va
 /// The service at location, with its location (and schedules when full) and its service's
 /// one-to-one fields.
 fn service_at_location_doc(listing: &Listing, detail: Detail) -> Value {
-    if detail == Detail::Minimal {
-        return json!({"id": uuid_for("service_at_location", &listing.id)});
+    match detail {
+        Detail::Minimal => json!({"id": uuid_for("service_at_location", &listing.id)}),
+        Detail::List => service_at_location_list_doc(listing),
+        Detail::Full => {
+            let svc = hsds3::to_hsds_service(listing);
+            let mut sal = svc["service_at_locations"]
+                .get(0)
+                .cloned()
+                .unwrap_or_else(|| json!({"id": uuid_for("service_at_location", &listing.id)}));
+            sal["service"] = one_to_one(svc);
+            sal
+        }
     }
-    let svc = match detail {
-        Detail::List => hsds3::to_hsds_service(&slim(listing)),
-        _ => hsds3::to_hsds_service(listing),
-    };
-    let mut sal = svc["service_at_locations"]
-        .get(0)
-        .cloned()
-        .unwrap_or_else(|| json!({"id": uuid_for("service_at_location", &listing.id)}));
-    sal["service"] = one_to_one(svc);
-    if detail == Detail::List { one_to_one(sal) } else { sal }
 }
 
 fn doc(entity: Entity, listing: &Listing, detail: Detail, q: &ListQuery) -> Value {
@@ -1139,11 +1181,7 @@ fn list_blocking(
 
     // Past the deadline the client has had its 503: stop rather than work for nobody.
     let in_time = || {
-        if Instant::now() > deadline + std::time::Duration::from_secs(100) {
-            Err(HsdsError::App(AppError::Timeout))
-        } else {
-            Ok(())
-        }
+        if Instant::now() > deadline { Err(HsdsError::App(AppError::Timeout)) } else { Ok(()) }
     };
     match q.format {
         Format::Ndjson => {
@@ -1251,9 +1289,7 @@ async fn list(state: AppState, raw: Option<String>, entity: Entity) -> Result<Re
         Format::Json => None,
     };
     tokio::task::spawn_blocking(move || {
-        let t0 = Instant::now();
         let answer = list_blocking(&index, &geocoder, &q, entity, deadline);
-        eprintln!("PROBE list_blocking {:?}", t0.elapsed());
         drop(permit);
         answer
     })
@@ -1456,37 +1492,191 @@ pub async fn openapi() -> Response {
         .into_response()
 }
 
+/// Where the published HSDS 3.0 schemas live (the documents' `$ref`s).
+const SCHEMAS: &str = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema";
+
+/// A query parameter of the OpenAPI document.
+fn query_param(name: &str, description: String, schema: Value) -> Value {
+    json!({
+        "name": name,
+        "in": "query",
+        "required": false,
+        "description": description,
+        "schema": schema,
+    })
+}
+
+/// The parameters of the list routes, with our semantics (see the module documentation).
+fn openapi_parameters() -> Value {
+    let string = || json!({"type": "string"});
+    let boolean = || json!({"type": "boolean"});
+    let mut examples = String::new();
+    for t in terms().iter().filter(|t| t.filter.is_some()).step_by(9).take(4) {
+        let _ = write!(examples, "`{}`, ", t.code);
+    }
+    let params = [
+        query_param(
+            "search",
+            format!(
+                "Free text: every word must match (typo-tolerant, with synonyms). At most \
+                 {MAX_SEARCH_CHARS} characters."
+            ),
+            string(),
+        ),
+        query_param(
+            "postcode",
+            format!(
+                "A US ZIP code (`33012` or `33012-1234`): services within `proximity` metres of \
+                 its centre, nearest first. Without `proximity`, within {DEFAULT_PROXIMITY_M} m \
+                 (25 miles), plus, with `taxonomy_term_id=schedule:virtual`, the virtual \
+                 programs serving its state. A ZIP code we do not know is a 422 \
+                 `unknown_location`."
+            ),
+            string(),
+        ),
+        query_param(
+            "proximity",
+            format!(
+                "Metres from the centre of `postcode`, 1 to {MAX_PROXIMITY_M}. Needs `postcode`."
+            ),
+            json!({"type": "number", "minimum": 1, "maximum": MAX_PROXIMITY_M}),
+        ),
+        query_param(
+            "taxonomy_term_id",
+            format!(
+                "Comma-separated terms of the `{TAXONOMY}` taxonomy, by code ({examples}...) or \
+                 by id (see /hsds/taxonomy_terms); repeating the parameter adds terms. Only \
+                 `<group>:<value>` terms filter: OR within a group, AND across groups, and a \
+                 service matches only when its record says the value holds."
+            ),
+            string(),
+        ),
+        query_param(
+            "taxonomy_id",
+            format!(
+                "`{}` (or `{TAXONOMY}`) changes nothing: every service has terms in it. Any \
+                 other taxonomy matches nothing.",
+                taxonomy_id()
+            ),
+            string(),
+        ),
+        query_param(
+            "organization_id",
+            "The one service of this organization (its id, or our listing id).".into(),
+            string(),
+        ),
+        query_param(
+            "modified_after",
+            format!(
+                "`YYYY-MM-DD` or an RFC 3339 date-time (no zone: UTC): services whose \
+                 `last_modified` is on or after it; services with no date are left out. At \
+                 most {MAX_SCAN} matches of the other parameters are read, state by state when \
+                 no `postcode` is given (the order of the results then follows)."
+            ),
+            json!({"type": "string", "format": "date-time"}),
+        ),
+        query_param(
+            "page",
+            format!("1-based page, at most {MAX_PAGE}. Past the last page, an empty page."),
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
+        ),
+        query_param(
+            "per_page",
+            format!("Items per page, 1 to {MAX_PER_PAGE} (default {DEFAULT_PER_PAGE})."),
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
+        ),
+        query_param(
+            "format",
+            format!(
+                "`json` (default: a page) or `ndjson`: every match, one document per line, not \
+                 paged. At most {MAX_SCAN} matches and {} MB; for the whole directory ask for \
+                 `full=false` or `minimal=true`.",
+                MAX_NDJSON_BYTES >> 20
+            ),
+            json!({"type": "string", "enum": ["json", "ndjson"]}),
+        ),
+        query_param(
+            "full",
+            "`true`: fully nested documents. Default: the one-to-one fields only with \
+             `format=json`, fully nested with `format=ndjson`."
+                .into(),
+            boolean(),
+        ),
+        query_param("minimal", "`true`: just `id` and `last_modified`.".into(), boolean()),
+        query_param(
+            "full_service",
+            "`true`: organizations nest their full service.".into(),
+            boolean(),
+        ),
+    ];
+    Value::Object(
+        params.into_iter().map(|p| (p["name"].as_str().unwrap_or("").to_owned(), p)).collect(),
+    )
+}
+
+/// An operation of the OpenAPI document.
+fn operation(id: &str, summary: &str, params: &[&str], responses: Value) -> Value {
+    let params: Vec<Value> =
+        params.iter().map(|n| json!({"$ref": format!("#/components/parameters/{n}")})).collect();
+    json!({"get": {
+        "operationId": id,
+        "summary": summary,
+        "parameters": params,
+        "responses": responses,
+    }})
+}
+
+/// An `{id}` operation of the OpenAPI document, answering `schema`.
+fn operation_by_id(id: &str, summary: &str, what: &str, schema: &str) -> Value {
+    let mut op = operation(
+        id,
+        summary,
+        &[],
+        json!({
+            "200": {"description": "The document", "content": {"application/json": {
+                "schema": {"$ref": format!("{SCHEMAS}/{schema}")}}}},
+            "404": {"description": "No such id (`not_found`)", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"}}}},
+        }),
+    );
+    op["parameters"] = json!([{
+        "name": "id",
+        "in": "path",
+        "required": true,
+        "description": format!("The {what}'s id (a UUID of our documents), or our listing id"),
+        "schema": {"type": "string"},
+    }]);
+    op
+}
+
+/// The answers of a list route whose items are `schema`.
+fn list_responses(schema: &str) -> Value {
+    let item = json!({"$ref": format!("{SCHEMAS}/{schema}")});
+    let error = json!({
+        "description": "A bad parameter (400 `bad_parameter`, naming it) or a ZIP code we do \
+                        not know (422 `unknown_location`)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    });
+    json!({
+        "200": {
+            "description": "A page, or with `format=ndjson` every match, one per line",
+            "content": {
+                "application/json": {"schema": {
+                    "allOf": [{"$ref": "#/components/schemas/Page"}],
+                    "properties": {"contents": {"type": "array", "items": item}},
+                }},
+                "application/x-ndjson": {"schema": item},
+            },
+        },
+        "400": error,
+        "422": error,
+    })
+}
+
 /// The OpenAPI 3.1 document of the HSDS routes, in the shape of the HSDS 3.0 reference
 /// (`openapi.json` of the specification), with our parameter semantics.
 pub fn openapi_document() -> Value {
-    const SCHEMAS: &str = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema";
-    let param = |name: &str, description: String, schema: Value| json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema});
-    let mut example_terms = String::new();
-    for t in terms().iter().filter(|t| t.filter.is_some()).take(3) {
-        let _ =
-            write!(example_terms, "{}{}", if example_terms.is_empty() { "" } else { ", " }, t.code);
-    }
-    let parameters = json!({
-        "search": param("search", format!("Free text: every word must match (typo-tolerant, with synonyms). At most {MAX_SEARCH_CHARS} characters."), json!({"type": "string"})),
-        "postcode": param("postcode", format!("US ZIP code (`33012` or `33012-1234`): services within `proximity` metres of its centre, nearest first; without `proximity`, within {DEFAULT_PROXIMITY_M} m (25 miles), plus, with `taxonomy_term_id=schedule:virtual`, virtual programs serving its state. An unknown ZIP code is a 422 `unknown_location`."), json!({"type": "string"})),
-        "proximity": param("proximity", format!("Metres from the centre of `postcode`, 1 to {MAX_PROXIMITY_M}. Needs `postcode`."), json!({"type": "number", "minimum": 1, "maximum": MAX_PROXIMITY_M})),
-        "taxonomy_term_id": param("taxonomy_term_id", format!("Comma-separated terms of the `iop-finder` taxonomy, by code ({example_terms}, ...) or id (see /hsds/taxonomy_terms). Only `<group>:<value>` terms filter: OR within a group, AND across groups; a service matches only when its record says the value holds."), json!({"type": "string"})),
-        "taxonomy_id": param("taxonomy_id", format!("`{}` (or `{TAXONOMY}`) changes nothing; any other taxonomy matches nothing.", taxonomy_id()), json!({"type": "string"})),
-        "organization_id": param("organization_id", "The one service of this organization (its id, or our listing id).".into(), json!({"type": "string"})),
-        "modified_after": param("modified_after", format!("`YYYY-MM-DD` or RFC 3339 date-time (no zone: UTC): services whose `last_modified` is on or after it; services with no date are left out. Reads at most {MAX_SCAN} matches of the other parameters."), json!({"type": "string", "format": "date-time"})),
-        "page": param("page", format!("1-based page, at most {MAX_PAGE}. Past the last page, an empty page."), json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE})),
-        "per_page": param("per_page", format!("Items per page, 1 to {MAX_PER_PAGE} (default {DEFAULT_PER_PAGE})."), json!({"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE})),
-        "format": param("format", format!("`json` (default, paged) or `ndjson`: every match, one document per line, not paged, at most {MAX_SCAN}."), json!({"type": "string", "enum": ["json", "ndjson"]})),
-        "full": param("full", "`true`: fully nested documents. Default: one-to-one fields only for `json`, fully nested for `ndjson`.".into(), json!({"type": "boolean"})),
-        "minimal": param("minimal", "`true`: just `id` and `last_modified`.".into(), json!({"type": "boolean"})),
-        "full_service": param("full_service", "`true`: organizations nest full services.".into(), json!({"type": "boolean"})),
-    });
-    let refs = |names: &[&str]| -> Value {
-        Value::Array(
-            names.iter().map(|n| json!({"$ref": format!("#/components/parameters/{n}")})).collect(),
-        )
-    };
-    let filters = [
+    let lists = [
         "search",
         "postcode",
         "proximity",
@@ -1499,53 +1689,126 @@ pub fn openapi_document() -> Value {
         "format",
         "full",
     ];
-    let error = json!({"description": "A bad parameter (400 `bad_parameter`, naming it) or an unknown postcode (422 `unknown_location`)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
-    let not_found = json!({"description": "No such id (`not_found`)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
-    let page_of = |schema: &str| {
-        json!({"description": "A page (or, with `format=ndjson`, every match as newline-delimited JSON)", "content": {
-            "application/json": {"schema": {"allOf": [{"$ref": "#/components/schemas/Page"}], "properties": {"contents": {"type": "array", "items": {"$ref": format!("{SCHEMAS}/{schema}")}}}}},
-            "application/x-ndjson": {"schema": {"$ref": format!("{SCHEMAS}/{schema}")}}
-        }})
+    let with = |extra: &'static str| -> Vec<&'static str> {
+        let mut v = lists.to_vec();
+        v.push(extra);
+        v
     };
-    let one_of = |schema: &str| json!({"description": "The document", "content": {"application/json": {"schema": {"$ref": format!("{SCHEMAS}/{schema}")}}}});
-    let id_param = |what: &str| json!([{"name": "id", "in": "path", "required": true, "description": format!("The {what}'s id (a UUID from our documents) or our listing id"), "schema": {"type": "string"}}]);
-    let mut services_params = filters.to_vec();
-    services_params.push("minimal");
-    let mut org_params = filters.to_vec();
-    org_params.push("full_service");
+    let mut root = operation(
+        "getAPIMetaInformation",
+        "The HSDS version, the profile and this document",
+        &[],
+        json!({"200": {"description": "version, profile, openapi_url", "content": {
+            "application/json": {"schema": {
+                "type": "object",
+                "required": ["version", "profile", "openapi_url"],
+                "properties": {
+                    "version": {"type": "string"},
+                    "profile": {"type": "string", "format": "uri"},
+                    "openapi_url": {"type": "string", "format": "uri"},
+                },
+            }},
+        }}}),
+    );
+    root["get"]["parameters"] = json!([]);
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "IOP Finder: Open Referral HSDS 3.0 API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Intensive outpatient programs and other addiction treatment as Open Referral HSDS 3.0 services. One listing is one service of one organization at one location. Our extras (levels of care, schedule facets, what is not known) are attributes in the `iop-finder` taxonomy: see /hsds/profile. Parameter names are case-sensitive, unknown parameters are ignored, an empty value is not given, parameters combine with AND, and a bad value is a 400 naming the parameter.",
-            "license": {"name": "Data: see each source's license (data/SOURCES.md)"}
+            "description": "Intensive outpatient programs and other addiction treatment as \
+                Open Referral HSDS 3.0 services. A listing is one service of one organization \
+                at one location. Our extras (levels of care, schedule facets, what is not known) \
+                are attributes in the `iop-finder` taxonomy: see /hsds/profile. Parameter names \
+                are case-sensitive, unknown parameters are ignored, an empty value is not given, \
+                parameters combine with AND, and a bad value is a 400 naming the parameter.",
+            "license": {"name": "The data's licenses are those of its sources (data/SOURCES.md)"},
         },
         "paths": {
-            "/hsds/": {"get": {"operationId": "getAPIMetaInformation", "summary": "HSDS version, profile and this document", "responses": {"200": {"description": "version, profile, openapi_url", "content": {"application/json": {"schema": {"type": "object", "required": ["version", "profile", "openapi_url"], "properties": {"version": {"type": "string"}, "profile": {"type": "string", "format": "uri"}, "openapi_url": {"type": "string", "format": "uri"}}}}}}}}},
-            "/hsds/services": {"get": {"operationId": "getPaginatedListOfServices", "summary": "Services", "parameters": refs(&services_params), "responses": {"200": page_of("compiled/service_list.json"), "400": error, "422": error}}},
-            "/hsds/services/{id}": {"parameters": id_param("service"), "get": {"operationId": "getFullyNestedServiceById", "summary": "One fully nested service", "responses": {"200": one_of("compiled/service.json"), "404": not_found}}},
-            "/hsds/organizations": {"get": {"operationId": "getPaginatedListOfOrganizations", "summary": "Organizations (one per service)", "parameters": refs(&org_params), "responses": {"200": page_of("compiled/organization_list.json"), "400": error, "422": error}}},
-            "/hsds/organizations/{id}": {"parameters": id_param("organization"), "get": {"operationId": "getOrganizationById", "summary": "One organization with its locations and its full service", "responses": {"200": one_of("compiled/organization.json"), "404": not_found}}},
-            "/hsds/service_at_locations": {"get": {"operationId": "getPaginatedListOfServiceAtLocation", "summary": "Services at locations (one per service)", "parameters": refs(&filters), "responses": {"200": page_of("compiled/service_at_location_list.json"), "400": error, "422": error}}},
-            "/hsds/service_at_locations/{id}": {"parameters": id_param("service at location"), "get": {"operationId": "getServiceAtLocationWithNestedDataById", "summary": "One service at location with its schedules", "responses": {"200": one_of("compiled/service_at_location.json"), "404": not_found}}},
-            "/hsds/taxonomies": {"get": {"operationId": "getPaginatedListOfTaxonomies", "summary": "The iop-finder taxonomy", "parameters": refs(&["page", "per_page", "format"]), "responses": {"200": page_of("taxonomy.json")}}},
-            "/hsds/taxonomies/{id}": {"parameters": id_param("taxonomy"), "get": {"operationId": "getTaxonomyById", "summary": "The iop-finder taxonomy (id or name)", "responses": {"200": one_of("taxonomy.json"), "404": not_found}}},
-            "/hsds/taxonomy_terms": {"get": {"operationId": "getPaginatedListOfTaxonomyTerms", "summary": "Terms of the iop-finder taxonomy; `search` matches codes and names", "parameters": refs(&["search", "taxonomy_id", "page", "per_page", "format"]), "responses": {"200": page_of("taxonomy_term.json")}}},
-            "/hsds/taxonomy_terms/{id}": {"parameters": id_param("taxonomy term"), "get": {"operationId": "getTaxonomyTermById", "summary": "One term (id or code)", "responses": {"200": one_of("taxonomy_term.json"), "404": not_found}}}
+            "/hsds/": root,
+            "/hsds/services": operation(
+                "getPaginatedListOfServices",
+                "Services",
+                &with("minimal"),
+                list_responses("compiled/service_list.json"),
+            ),
+            "/hsds/services/{id}": operation_by_id(
+                "getFullyNestedServiceById",
+                "One fully nested service",
+                "service",
+                "compiled/service.json",
+            ),
+            "/hsds/organizations": operation(
+                "getPaginatedListOfOrganizations",
+                "Organizations, one per service",
+                &with("full_service"),
+                list_responses("compiled/organization_list.json"),
+            ),
+            "/hsds/organizations/{id}": operation_by_id(
+                "getOrganizationById",
+                "One organization with its location and its full service",
+                "organization",
+                "compiled/organization.json",
+            ),
+            "/hsds/service_at_locations": operation(
+                "getPaginatedListOfServiceAtLocation",
+                "Services at locations, one per service",
+                &lists,
+                list_responses("compiled/service_at_location_list.json"),
+            ),
+            "/hsds/service_at_locations/{id}": operation_by_id(
+                "getServiceAtLocationWithNestedDataById",
+                "One service at location, with its schedules",
+                "service at location",
+                "compiled/service_at_location.json",
+            ),
+            "/hsds/taxonomies": operation(
+                "getPaginatedListOfTaxonomies",
+                "The iop-finder taxonomy",
+                &["page", "per_page", "format"],
+                list_responses("taxonomy.json"),
+            ),
+            "/hsds/taxonomies/{id}": operation_by_id(
+                "getTaxonomyById",
+                "The iop-finder taxonomy (by id or name)",
+                "taxonomy",
+                "taxonomy.json",
+            ),
+            "/hsds/taxonomy_terms": operation(
+                "getPaginatedListOfTaxonomyTerms",
+                "The terms of the iop-finder taxonomy; `search` matches codes and names",
+                &["search", "taxonomy_id", "page", "per_page", "format"],
+                list_responses("taxonomy_term.json"),
+            ),
+            "/hsds/taxonomy_terms/{id}": operation_by_id(
+                "getTaxonomyTermById",
+                "One term (by id or code)",
+                "taxonomy term",
+                "taxonomy_term.json",
+            ),
         },
         "components": {
-            "parameters": parameters,
+            "parameters": openapi_parameters(),
             "schemas": {
                 "Page": {"type": "object", "properties": {
-                    "total_items": {"type": "integer"}, "total_pages": {"type": "integer"},
-                    "page_number": {"type": "integer"}, "size": {"type": "integer"},
-                    "first_page": {"type": "boolean"}, "last_page": {"type": "boolean"},
-                    "empty": {"type": "boolean"}}},
-                "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
-                    "code": {"type": "string"}, "param": {"type": "string"}, "message": {"type": "string"}}}}}
-            }
-        }
+                    "total_items": {"type": "integer"},
+                    "total_pages": {"type": "integer"},
+                    "page_number": {"type": "integer"},
+                    "size": {"type": "integer"},
+                    "first_page": {"type": "boolean"},
+                    "last_page": {"type": "boolean"},
+                    "empty": {"type": "boolean"},
+                }},
+                "Error": {"type": "object", "properties": {"error": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "param": {"type": "string"},
+                        "message": {"type": "string"},
+                    },
+                }}},
+            },
+        },
     })
 }
 
@@ -1616,7 +1879,9 @@ mod tests {
 
     #[test]
     fn query_rules() {
-        let q = ListQuery::parse(Some("per_page=10&taxonomy_term_id=level:iop,level:op&taxonomy_term_id=schedule%3Aevening&search=+&other=%zz")).expect("valid");
+        let raw = "per_page=10&taxonomy_term_id=level:iop,level:op\
+                   &taxonomy_term_id=schedule%3Aevening&search=+&other=%zz";
+        let q = ListQuery::parse(Some(raw)).expect("valid");
         assert_eq!(q.per_page, 10);
         assert_eq!(q.search, None, "a blank value is not given");
         assert_eq!(q.filters.get(&Group::Level).map(Vec::len), Some(2));

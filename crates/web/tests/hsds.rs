@@ -426,9 +426,8 @@ async fn taxonomy_term_ids_filter_by_code_or_id() {
 
     // Across groups: AND.
     let both = count(&[(Group::Level, &level), (Group::Modality, &modality)]);
-    let uri = format!(
-        "/hsds/services?taxonomy_term_id=level:{level}&taxonomy_term_id=modality:{modality}&full=true"
-    );
+    let terms = format!("taxonomy_term_id=level:{level}&taxonomy_term_id=modality:{modality}");
+    let uri = format!("/hsds/services?{terms}&full=true");
     let page = get_json(&f.app, &uri).await;
     assert_eq!(page["total_items"], both);
     for svc in page["contents"].as_array().expect("contents") {
