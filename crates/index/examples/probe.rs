@@ -19,6 +19,48 @@ fn main() {
         );
         return;
     }
+    if what == "q" {
+        let index = iop_index::Index::open(std::path::Path::new(&dir)).unwrap();
+        let text = std::env::args().nth(3).unwrap();
+        let mut q = iop_core::search::SearchRequest {
+            text: Some(text.clone()),
+            page: 1,
+            per_page: 20,
+            ..Default::default()
+        };
+        if text == "ALL" {
+            q.text = None;
+        }
+        if text == "ALLREL" {
+            q.text = None;
+            q.sort = iop_core::search::Sort::Relevance;
+        }
+        let t = std::time::Instant::now();
+        for _ in 0..20 {
+            std::hint::black_box(index.search(&q).unwrap());
+        }
+        eprintln!("{:.2} ms", t.elapsed().as_secs_f64() * 1e3 / 20.0);
+        return;
+    }
+    if what == "each" {
+        let index = iop_index::Index::open(std::path::Path::new(&dir)).unwrap();
+        let mut seen = std::collections::BTreeMap::new();
+        for (c, q) in workload(11, &Synth::new(7).zips().to_vec(), 200) {
+            if c.name() != "text" {
+                continue;
+            }
+            let t = std::time::Instant::now();
+            let r = index.search(&q).unwrap();
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            let e = seen.entry(q.text.clone().unwrap()).or_insert((0.0f64, 0usize, r.total));
+            e.0 += ms;
+            e.1 += 1;
+        }
+        for (t, (ms, n, total)) in seen {
+            println!("{t:<22} {:>8.2} ms  total {total}", ms / n as f64);
+        }
+        return;
+    }
     if what == "json" {
         let mut synth = Synth::new(7);
         let ls: Vec<_> = (0..1000).map(|i| synth.listing(i)).collect();

@@ -203,6 +203,16 @@ fn document(
     for s in &l.services {
         doc.add_text(f.body, s);
     }
+    let mut phrases = std::collections::BTreeSet::new();
+    for name in std::iter::once(&l.name).chain(&l.alt_name) {
+        text::phrase_terms(true, name, &mut phrases);
+    }
+    for body in l.description.iter().chain(&l.services) {
+        text::phrase_terms(false, body, &mut phrases);
+    }
+    for p in phrases {
+        doc.add_text(f.phrase, p);
+    }
     for g in Group::ALL {
         match l.attr(g) {
             Some(attr) => {

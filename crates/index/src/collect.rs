@@ -10,8 +10,8 @@
 //! - fails exactly one group: counted in that group's facets only;
 //! - fails more: ignored.
 //!
-//! Facet counts are bit-sliced ("vertical") counters: adding a listing's two words costs a
-//! couple of AND/XORs on average, whatever the number of values that hold.
+//! Facet counts are per-bit counters kept in byte lanes (`Counters`): adding a listing's two
+//! words costs sixteen shift-mask-adds, whatever the number of values that hold.
 //!
 //! Top-k keeps `page * per_page` candidates per segment ordered by (key, id ordinal); the
 //! harvest turns ordinals into strings so segments merge on the real name and id.
@@ -24,19 +24,17 @@ use iop_core::distance::haversine_m;
 use iop_core::listing::Tri;
 use iop_core::{Group, Vocabulary};
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, ColumnValues, StrColumn};
+use tantivy::columnar::{ColumnValues, StrColumn};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{BitSet, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, Term};
 
+use crate::hot::{Hot, HotSet};
 use crate::layout::{GroupBits, Layout, WORDS};
 use crate::schema::{self, Fields};
 use crate::text::{attr_not_term, attr_term};
 
 /// Distance at which a relevance score is halved when blended with distance.
 pub(crate) const BLEND_M: f64 = 10.0 * iop_core::distance::METRES_PER_MILE;
-
-/// Bit planes of the vertical counters: a segment has fewer than 2^32 documents.
-const PLANES: usize = 32;
 
 /// How results are ordered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,36 +189,54 @@ impl Found {
 /// The tantivy collector of a [`Plan`].
 pub(crate) struct SearchCollector {
     pub plan: Arc<Plan>,
+    pub hot: Arc<HotSet>,
 }
 
-/// Bit-sliced counters: plane `p` holds bit `p` of every column's count.
-struct Vertical {
-    planes: [[u64; PLANES]; WORDS],
+/// Per-bit counters in byte lanes: lane `k` of a word holds, in byte `b`, the count of bit
+/// `8b + k` since the last flush. Adding a listing is eight shift-mask-adds per word, with no
+/// branch and no carry chain (a bit-sliced counter's carry loop mispredicts at every listing
+/// and cost four times as much); bytes are flushed into the totals before they can overflow.
+struct Counters {
+    lanes: [[u64; 8]; WORDS],
+    pending: u32,
+    totals: [[u64; 64]; WORDS],
 }
 
-impl Vertical {
+impl Counters {
+    const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+
+    fn new() -> Counters {
+        Counters { lanes: [[0; 8]; WORDS], pending: 0, totals: [[0; 64]; WORDS] }
+    }
+
     #[inline]
     fn add(&mut self, w: [u64; WORDS]) {
-        for (planes, word) in self.planes.iter_mut().zip(w) {
-            let mut carry = word;
-            let mut p = 0;
-            while carry != 0 && p < PLANES {
-                let t = planes[p] & carry;
-                planes[p] ^= carry;
-                carry = t;
-                p += 1;
+        for (lanes, word) in self.lanes.iter_mut().zip(w) {
+            for (k, lane) in lanes.iter_mut().enumerate() {
+                *lane += (word >> k) & Self::LOW_BITS;
             }
+        }
+        self.pending += 1;
+        if self.pending == 255 {
+            self.flush();
         }
     }
 
-    fn counts(&self) -> [[u64; 64]; WORDS] {
-        let mut out = [[0u64; 64]; WORDS];
-        for (o, planes) in out.iter_mut().zip(&self.planes) {
-            for (bit, c) in o.iter_mut().enumerate() {
-                *c = (0..PLANES).map(|p| (planes[p] >> bit & 1) << p).sum();
+    fn flush(&mut self) {
+        for (lanes, totals) in self.lanes.iter_mut().zip(self.totals.iter_mut()) {
+            for (k, lane) in lanes.iter_mut().enumerate() {
+                for byte in 0..8 {
+                    totals[byte * 8 + k] += (*lane >> (byte * 8)) & 0xff;
+                }
+                *lane = 0;
             }
         }
-        out
+        self.pending = 0;
+    }
+
+    fn counts(mut self) -> [[u64; 64]; WORDS] {
+        self.flush();
+        self.totals
     }
 }
 
@@ -252,48 +268,17 @@ impl Ord for Entry {
     }
 }
 
-type U64Col = Arc<dyn ColumnValues<u64>>;
-type F64Col = Arc<dyn ColumnValues<f64>>;
-
 pub(crate) struct SegmentSearch {
     plan: Arc<Plan>,
     segment: SegmentOrdinal,
-    bits: [U64Col; WORDS],
-    geo: Option<(F64Col, F64Col)>,
+    hot: Arc<Hot>,
     /// State ordinals and the ordinal of the area's state (State areas with virtual matches).
-    state: Option<(U64Col, Option<u64>)>,
-    ids: (U64Col, Option<StrColumn>),
-    names: Option<(U64Col, Option<StrColumn>)>,
+    state: Option<(Arc<dyn ColumnValues<u64>>, Option<u64>)>,
     /// Per filter, per non-vocabulary value: docs where it holds, docs where it is known not to.
     others: Vec<Vec<(BitSet, Option<BitSet>)>>,
-    counters: Vertical,
+    counters: Counters,
     total: u64,
     heap: BinaryHeap<Entry>,
-}
-
-fn u64_col(seg: &SegmentReader, name: &str, default: u64) -> tantivy::Result<U64Col> {
-    let col: Column<u64> = seg
-        .fast_fields()
-        .column_opt(name)?
-        .unwrap_or_else(|| Column::build_empty_column(seg.max_doc()));
-    Ok(col.first_or_default_col(default))
-}
-
-pub(crate) fn f64_col(seg: &SegmentReader, name: &str) -> tantivy::Result<F64Col> {
-    let col: Column<f64> = seg
-        .fast_fields()
-        .column_opt(name)?
-        .unwrap_or_else(|| Column::build_empty_column(seg.max_doc()));
-    Ok(col.first_or_default_col(f64::NAN))
-}
-
-fn str_col(seg: &SegmentReader, name: &str) -> tantivy::Result<(U64Col, Option<StrColumn>)> {
-    let col = seg.fast_fields().str(name)?;
-    let ords = match &col {
-        Some(c) => c.ords().clone().first_or_default_col(u64::MAX),
-        None => Column::build_empty_column(seg.max_doc()).first_or_default_col(u64::MAX),
-    };
-    Ok((ords, col))
 }
 
 fn postings_bitset(seg: &SegmentReader, term: &Term) -> tantivy::Result<BitSet> {
@@ -325,8 +310,7 @@ pub(crate) struct SegmentFound {
     counts: [[u64; 64]; WORDS],
     segment: SegmentOrdinal,
     entries: Vec<Entry>,
-    ids: Option<StrColumn>,
-    names: Option<(U64Col, Option<StrColumn>)>,
+    hot: Arc<Hot>,
 }
 
 impl Entry {
@@ -351,25 +335,17 @@ impl Collector for SearchCollector {
         seg: &SegmentReader,
     ) -> tantivy::Result<SegmentSearch> {
         let plan = Arc::clone(&self.plan);
-        let bits = [u64_col(seg, schema::BITS[0], 0)?, u64_col(seg, schema::BITS[1], 0)?];
-        let geo = match plan.point {
-            Some(_) => Some((f64_col(seg, schema::LAT)?, f64_col(seg, schema::LON)?)),
-            None => None,
-        };
+        let hot = self.hot.get(seg)?;
         let state = match (&plan.area_state, plan.virtual_ext) {
-            (Some(st), true) => {
-                let (ords, col) = str_col(seg, schema::STATE)?;
-                let target = match col {
-                    Some(c) => c.dictionary().term_ord(st.as_bytes())?,
-                    None => None,
-                };
-                Some((ords, target))
-            }
+            (Some(st), true) => match seg.fast_fields().str(schema::STATE)? {
+                Some(col) => {
+                    let target = col.dictionary().term_ord(st.as_bytes())?;
+                    Some((col.ords().clone().first_or_default_col(u64::MAX), target))
+                }
+                None => None,
+            },
             _ => None,
         };
-        let ids = str_col(seg, schema::ID)?;
-        let names =
-            if plan.order == Order::Name { Some(str_col(seg, schema::NAME_SORT)?) } else { None };
         let mut others = Vec::with_capacity(plan.filters.len());
         for f in &plan.filters {
             let mut sets = Vec::new();
@@ -388,13 +364,10 @@ impl Collector for SearchCollector {
         Ok(SegmentSearch {
             plan,
             segment,
-            bits,
-            geo,
+            hot,
             state,
-            ids,
-            names,
             others,
-            counters: Vertical { planes: [[0; PLANES]; WORDS] },
+            counters: Counters::new(),
             total: 0,
             heap: BinaryHeap::new(),
         })
@@ -435,13 +408,13 @@ impl Collector for SearchCollector {
             for f in fruits {
                 let mut text = String::new();
                 for e in &f.entries {
-                    let primary = match &f.names {
-                        Some((ords, col)) => {
-                            Primary::Text(resolve(col, ords.get_val(e.doc), &mut text))
-                        }
-                        None => Primary::Num(e.key),
+                    let primary = if self.plan.order == Order::Name {
+                        let ord = f.hot.name_ord[e.doc as usize];
+                        Primary::Text(resolve(&f.hot.names, u64::from(ord), &mut text))
+                    } else {
+                        Primary::Num(e.key)
                     };
-                    let id = resolve(&f.ids, e.tie, &mut text);
+                    let id = resolve(&f.hot.ids, e.tie, &mut text);
                     all.push((primary, id, e.candidate(f.segment)));
                 }
             }
@@ -486,8 +459,8 @@ impl SegmentSearch {
         // Area membership and distance.
         let mut distance = f64::NAN;
         let mut in_area = true;
-        if let (Some((clat, clon)), Some((lat, lon))) = (plan.point, &self.geo) {
-            let (la, lo) = (lat.get_val(doc), lon.get_val(doc));
+        if let Some((clat, clon)) = plan.point {
+            let (la, lo) = (self.hot.lat[doc as usize], self.hot.lon[doc as usize]);
             if la.is_nan() || lo.is_nan() {
                 in_area = false;
             } else {
@@ -526,10 +499,7 @@ impl SegmentSearch {
                 };
                 -(s * blend)
             }
-            Order::Name => match &self.names {
-                Some((ords, _)) => ords.get_val(doc) as f64,
-                None => f64::INFINITY,
-            },
+            Order::Name => f64::from(self.hot.name_ord[doc as usize]),
         };
         let k = plan.k();
         if k == 0 {
@@ -541,8 +511,14 @@ impl SegmentSearch {
                 return;
             }
         }
-        let entry =
-            Entry { key, tie: self.ids.0.get_val(doc), doc, score, distance, virtual_match };
+        let entry = Entry {
+            key,
+            tie: u64::from(self.hot.id_ord[doc as usize]),
+            doc,
+            score,
+            distance,
+            virtual_match,
+        };
         if self.heap.len() < k {
             self.heap.push(entry);
         } else if let Some(mut top) = self.heap.peek_mut()
@@ -557,21 +533,14 @@ impl SegmentCollector for SegmentSearch {
     type Fruit = SegmentFound;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        let w = [self.bits[0].get_val(doc), self.bits[1].get_val(doc)];
+        let w = self.hot.bits[doc as usize];
         self.process(doc, score, w);
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
-        // Read the bits of the whole block at once (the columns decode faster in batches).
-        let mut a = [0u64; tantivy::COLLECT_BLOCK_BUFFER_LEN];
-        let mut b = [0u64; tantivy::COLLECT_BLOCK_BUFFER_LEN];
-        for chunk in docs.chunks(tantivy::COLLECT_BLOCK_BUFFER_LEN) {
-            let n = chunk.len();
-            self.bits[0].get_vals(chunk, &mut a[..n]);
-            self.bits[1].get_vals(chunk, &mut b[..n]);
-            for ((doc, x), y) in chunk.iter().zip(&a).zip(&b) {
-                self.process(*doc, 0.0, [*x, *y]);
-            }
+        for doc in docs {
+            let w = self.hot.bits[*doc as usize];
+            self.process(*doc, 0.0, w);
         }
     }
 
@@ -581,8 +550,7 @@ impl SegmentCollector for SegmentSearch {
             counts: self.counters.counts(),
             segment: self.segment,
             entries: self.heap.into_sorted_vec(),
-            ids: self.ids.1,
-            names: self.names,
+            hot: self.hot,
         }
     }
 }
@@ -592,15 +560,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn vertical_counters_count_every_bit() {
-        let mut v = Vertical { planes: [[0; PLANES]; WORDS] };
+    fn counters_count_every_bit() {
+        let mut v = Counters::new();
         let mut expected = [[0u64; 64]; WORDS];
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..1000 {
+        // More than 255 listings, and all-ones words, so byte lanes must flush in time.
+        for i in 0..3000 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let w = [x, x.rotate_left(17) & 0xffff];
+            let w = if i % 7 == 0 { [u64::MAX, u64::MAX] } else { [x, x.rotate_left(17) & 0xffff] };
             v.add(w);
             for (word, e) in w.iter().zip(expected.iter_mut()) {
                 for (bit, c) in e.iter_mut().enumerate() {

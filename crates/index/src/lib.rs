@@ -24,6 +24,7 @@ check every count against it.
 mod build;
 mod collect;
 mod geo;
+mod hot;
 mod layout;
 mod live;
 mod schema;

@@ -4,6 +4,10 @@
 //! - `id` (raw, indexed, fast): lookups by id, and the tie-break of every sort.
 //! - `name` (text): the name and the alternative name, boosted at query time.
 //! - `body` (text): description and raw service names.
+//! - `phrase` (raw, indexed): the multi-word synonym targets (`intensive outpatient`) found in
+//!   the name (`n:` terms) or the body (`b:` terms) at indexing time. A synonym then costs one
+//!   term query instead of a phrase query, and `name`/`body` need no positions (smaller index,
+//!   faster indexing).
 //! - `attr` (raw, indexed): one term per value that holds, `level=iop`, and for the schedule
 //!   `schedule!evening` for a facet known not to hold. Text search reaches vocabulary labels
 //!   through these terms (a query word that matches a label becomes a term query here), and
@@ -29,11 +33,12 @@ use crate::{Error, Result};
 /// The version of the on-disk layout. Bump it whenever a field, a tokenizer or the meaning of
 /// an indexed value changes: an index of another version is refused with a message asking to
 /// rebuild it with `iop index`.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub(crate) const ID: &str = "id";
 pub(crate) const NAME: &str = "name";
 pub(crate) const BODY: &str = "body";
+pub(crate) const PHRASE: &str = "phrase";
 pub(crate) const ATTR: &str = "attr";
 pub(crate) const BITS: [&str; WORDS] = ["bits0", "bits1"];
 pub(crate) const STATE: &str = "state";
@@ -54,6 +59,7 @@ pub(crate) struct Fields {
     pub id: Field,
     pub name: Field,
     pub body: Field,
+    pub phrase: Field,
     pub attr: Field,
     pub bits: [Field; WORDS],
     pub state: Field,
@@ -71,11 +77,12 @@ pub(crate) fn schema() -> Schema {
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            .set_index_option(IndexRecordOption::WithFreqs),
     );
     b.add_text_field(ID, STRING | FAST);
     b.add_text_field(NAME, text.clone());
     b.add_text_field(BODY, text);
+    b.add_text_field(PHRASE, STRING);
     b.add_text_field(ATTR, STRING);
     for name in BITS {
         b.add_u64_field(name, FAST);
@@ -102,6 +109,7 @@ impl Fields {
             id: f(ID)?,
             name: f(NAME)?,
             body: f(BODY)?,
+            phrase: f(PHRASE)?,
             attr: f(ATTR)?,
             bits: [f(BITS[0])?, f(BITS[1])?],
             state: f(STATE)?,
@@ -123,6 +131,6 @@ mod tests {
     fn every_field_resolves() {
         let fields = Fields::new(&schema()).expect("fields");
         assert_ne!(fields.lat, fields.lon);
-        assert_eq!(schema().fields().count(), 11 + WORDS);
+        assert_eq!(schema().fields().count(), 12 + WORDS);
     }
 }

@@ -19,8 +19,9 @@ use tantivy::{
     Term,
 };
 
-use crate::collect::{FilterPlan, Order, Plan, SearchCollector, f64_col};
-use crate::schema::{self, Fields, TOKENIZER};
+use crate::collect::{FilterPlan, Order, Plan, SearchCollector};
+use crate::hot::HotSet;
+use crate::schema::{Fields, TOKENIZER};
 use crate::store::{self, GenerationMeta};
 use crate::text::{self, TextPlan};
 use crate::{Error, IndexStats, Result};
@@ -37,6 +38,7 @@ pub struct Index {
     // Kept so the searcher's segments stay registered with their reader.
     _reader: IndexReader,
     searcher: Searcher,
+    hot: Arc<HotSet>,
 }
 
 impl std::fmt::Debug for Index {
@@ -69,7 +71,8 @@ impl Index {
                 meta.listings
             )));
         }
-        Ok(Index { generation, path, stats: meta.stats(), fields, _reader: reader, searcher })
+        let hot = Arc::new(HotSet::load(&searcher)?);
+        Ok(Index { generation, path, stats: meta.stats(), fields, _reader: reader, searcher, hot })
     }
 
     /// The generation's directory name (`gen-000007`).
@@ -136,7 +139,7 @@ impl Index {
             None => (None, None, None, None),
             Some(Area::Radius { lat, lon, radius_m, state }) => {
                 check_point(*lat, *lon, *radius_m)?;
-                let q = radius_query(f, *lat, *lon, *radius_m);
+                let q = radius_query(f, &self.hot, *lat, *lon, *radius_m);
                 (Some(q), Some((*lat, *lon)), Some(*radius_m), state.clone())
             }
             Some(Area::State(st)) => {
@@ -191,7 +194,7 @@ impl Index {
 
         let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(t) = &text_plan {
-            musts.push((Occur::Must, t.query(f)));
+            musts.push((Occur::Must, t.query(f, &self.searcher)?));
         }
         if let Some(q) = area_query {
             // The area selects; it must not add to text scores.
@@ -202,7 +205,8 @@ impl Index {
             1 => musts.pop().map(|(_, q)| q).expect("one clause"),
             _ => Box::new(BooleanQuery::new(musts)),
         };
-        let found = self.searcher.search(&*query, &SearchCollector { plan: Arc::clone(&plan) })?;
+        let collector = SearchCollector { plan: Arc::clone(&plan), hot: Arc::clone(&self.hot) };
+        let found = self.searcher.search(&*query, &collector)?;
 
         let mut hits = Vec::with_capacity(found.page.len());
         for c in &found.page {
@@ -261,7 +265,13 @@ fn f64_range(field: tantivy::schema::Field, lo: f64, hi: f64) -> Box<dyn Query> 
 }
 
 /// Cells, bounding box and exact distance, all inside the query (never a post-filter).
-fn radius_query(f: &Fields, lat: f64, lon: f64, radius_m: f64) -> Box<dyn Query> {
+fn radius_query(
+    f: &Fields,
+    hot: &Arc<HotSet>,
+    lat: f64,
+    lon: f64,
+    radius_m: f64,
+) -> Box<dyn Query> {
     let b = crate::geo::bbox(lat, lon, radius_m);
     let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if let Some(cells) = crate::geo::covering_cells(&b) {
@@ -285,11 +295,14 @@ fn radius_query(f: &Fields, lat: f64, lon: f64, radius_m: f64) -> Box<dyn Query>
         ))
     };
     musts.push((Occur::Must, lon_q));
+    let hot = Arc::clone(hot);
     let exact: DocPredicateQuery = FunctionPredicate::from(move |seg: &tantivy::SegmentReader| {
-        let la = f64_col(seg, schema::LAT)?;
-        let lo = f64_col(seg, schema::LON)?;
+        let h = hot.get(seg)?;
         // NaN (no location) compares false: never within.
-        Ok(move |doc: DocId| haversine_m(lat, lon, la.get_val(doc), lo.get_val(doc)) <= radius_m)
+        Ok(move |doc: DocId| {
+            let d = doc as usize;
+            haversine_m(lat, lon, h.lat[d], h.lon[d]) <= radius_m
+        })
     })
     .into();
     musts.push((Occur::Must, Box::new(exact)));

@@ -20,14 +20,14 @@ use std::sync::OnceLock;
 
 use iop_core::listing::Tri;
 use iop_core::{Group, Listing, Vocabulary};
-use tantivy::Term;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, DfaWrapper, FuzzyTermQuery, Occur, Query, TermQuery,
 };
-use tantivy::schema::IndexRecordOption;
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
 };
+use tantivy::{Searcher, Term};
 
 use crate::schema::Fields;
 
@@ -194,6 +194,21 @@ impl Synonyms {
         self.map.get(words)
     }
 
+    /// The targets of two words or more, by first word (what indexing looks for).
+    fn phrases(&self) -> &HashMap<String, Vec<Vec<String>>> {
+        static PHRASES: OnceLock<HashMap<String, Vec<Vec<String>>>> = OnceLock::new();
+        PHRASES.get_or_init(|| {
+            let mut out: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+            for t in self.map.values().flatten().filter(|t| t.len() > 1) {
+                let list = out.entry(t[0].clone()).or_default();
+                if !list.contains(t) {
+                    list.push(t.clone());
+                }
+            }
+            out
+        })
+    }
+
     /// Number of rows' sources.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
@@ -237,6 +252,24 @@ fn labels() -> &'static [Label] {
         }
         out
     })
+}
+
+/// The `phrase` term of a synonym target found in the name (`n:`) or the body (`b:`).
+pub(crate) fn phrase_term(in_name: bool, phrase: &[String]) -> String {
+    format!("{}:{}", if in_name { "n" } else { "b" }, phrase.join(" "))
+}
+
+/// The `phrase` terms of a text: every multi-word synonym target it contains.
+pub(crate) fn phrase_terms(in_name: bool, text: &str, out: &mut BTreeSet<String>) {
+    let phrases = Synonyms::get().phrases();
+    let toks = tokens(text);
+    for (i, t) in toks.iter().enumerate() {
+        for p in phrases.get(t).into_iter().flatten() {
+            if toks[i..].starts_with(p) {
+                out.insert(phrase_term(in_name, p));
+            }
+        }
+    }
 }
 
 /// The `attr` term of a value that holds.
@@ -567,17 +600,18 @@ fn word_query(
     Ok(Box::new(BooleanQuery::new(should)))
 }
 
-/// A synonym target: a term or a phrase in name or body, or a label holding the phrase.
+/// A synonym target: a term in name or body, a phrase found there at indexing time (see
+/// `phrase_terms`), or a label holding the phrase.
 fn phrase_query(phrase: &[String], f: &Fields) -> Vec<(Occur, Box<dyn Query>)> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for (field, boost) in [(f.name, NAME_BOOST), (f.body, BODY_BOOST)] {
-        let terms: Vec<Term> = phrase.iter().map(|w| Term::from_field_text(field, w)).collect();
-        let q: Box<dyn Query> = if terms.len() == 1 {
-            Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs))
+    for (field, in_name, boost) in [(f.name, true, NAME_BOOST), (f.body, false, BODY_BOOST)] {
+        let term = if phrase.len() == 1 {
+            Term::from_field_text(field, &phrase[0])
         } else {
-            Box::new(PhraseQuery::new(terms))
+            Term::from_field_text(f.phrase, &phrase_term(in_name, phrase))
         };
-        should.push((Occur::Should, boosted(q, boost * SYNONYM)));
+        let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
+        should.push((Occur::Should, boosted(Box::new(q), boost * SYNONYM)));
     }
     for term in label_terms_for_phrase(phrase) {
         should.push((Occur::Should, attr_query(f, &term, LABEL * SYNONYM)));
@@ -684,6 +718,14 @@ mod tests {
         assert_eq!(p.units[0].words, ["the"]);
         assert!(!p.units[0].prefix_last, "a trailing space ends the word");
         assert!(TextPlan::parse(" ,;- ").is_none());
+    }
+
+    #[test]
+    fn phrases_are_found_for_indexing() {
+        let mut out = BTreeSet::new();
+        phrase_terms(false, "Intensive Outpatient and co-occurring care; intensive care", &mut out);
+        let got: Vec<&str> = out.iter().map(String::as_str).collect();
+        assert_eq!(got, ["b:co occurring", "b:intensive outpatient"]);
     }
 
     #[test]

@@ -193,3 +193,17 @@ fn stop_words_do_not_have_to_match() {
     assert_eq!(r.total, 1);
     assert!(r.hits[0].score.is_some_and(|s| s > 0.0));
 }
+
+#[test]
+fn a_prefix_reaching_many_words_still_finds_them_all() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Forty distinct words starting with "zeta": more than the prefix expands to as single
+    // terms, so the automaton query takes over; every listing must still be found.
+    let corpus: Vec<Listing> =
+        (0..40).map(|i| listing(&format!("z{i:02}"), &format!("Zeta{i:02}x House"))).collect();
+    let index = build(dir.path(), corpus);
+    let r = index.search(&text("zeta")).expect("search");
+    assert_eq!(r.total, 40);
+    // And a typo over them: "zetx" is too short for typos, so only the prefix path matches.
+    assert_eq!(index.search(&text("zetx ")).expect("search").total, 0);
+}
