@@ -87,10 +87,10 @@ impl Server {
         let client = client();
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            if let Ok(r) = client.get(format!("{}/healthz", server.base)).send() {
-                if r.status().is_success() {
-                    return server;
-                }
+            if let Ok(r) = client.get(format!("{}/healthz", server.base)).send()
+                && r.status().is_success()
+            {
+                return server;
             }
             assert!(Instant::now() < deadline, "iop serve did not answer /healthz in 120 s");
             std::thread::sleep(Duration::from_millis(100));
