@@ -164,7 +164,12 @@ fn main() {
         stats.size_bytes as f64 / 1e6,
         stats.size_bytes as f64 / n.max(1) as f64
     );
-    println!("build memory: VmHWM {}", status("VmHWM:"));
+    println!(
+        "build memory: VmHWM {} (at the end: RssAnon {}, RssFile {})",
+        status("VmHWM:"),
+        status("RssAnon:"),
+        status("RssFile:")
+    );
 
     let out = std::process::Command::new(std::env::current_exe().expect("exe"))
         .args(["--serve", &dir.to_string_lossy(), "--per-class", &per_class.to_string()])

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use iop_core::listing::{ListingWire, Tri};
 use iop_core::{Group, Listing};
+use tantivy::index::{IndexSortByField, Order};
 use tantivy::indexer::NoMergePolicy;
 use tantivy::store::Compressor;
 use tantivy::{IndexSettings, IndexWriter, TantivyDocument};
@@ -102,6 +103,8 @@ fn write_generation(
     let settings = IndexSettings {
         docstore_compression: Compressor::Lz4,
         docstore_blocksize: DOCSTORE_BLOCK,
+        // Listings near each other get neighbouring doc ids (see `geo::hilbert_key`).
+        sort_by_field: Some(IndexSortByField { field: schema::GEO_KEY.into(), order: Order::Asc }),
         ..IndexSettings::default()
     };
     let index = tantivy::Index::builder()
@@ -243,6 +246,8 @@ fn document(
             doc.add_text(f.vstate, st);
         }
     }
+    let geo_key = l.location.map_or(u64::MAX, |p| crate::geo::hilbert_key(p.lat, p.lon));
+    doc.add_u64(f.geo_key, geo_key);
     if let Some(loc) = &l.location {
         doc.add_f64(f.lat, loc.lat);
         doc.add_f64(f.lon, loc.lon);

@@ -18,6 +18,8 @@
 //!   listing serves virtually (only when its `virtual` facet holds).
 //! - `lat`, `lon` (f64, fast) and `cell` (u64, indexed, one term per grid level): geo.
 //!   Not stored: the stored listing already carries its location.
+//! - `geo_key` (u64, fast): the listing's position on a Hilbert curve; the index is sorted by
+//!   it, so listings near each other have neighbouring doc ids (see `geo::hilbert_key`).
 //! - `name_sort` (raw, fast): the folded name, for sorting by name.
 //! - `listing` (text, stored only): the whole listing as JSON (the API shape from `iop_core`).
 //!   A string rather than bytes: tantivy reads stored strings in one copy, bytes one by one.
@@ -33,7 +35,7 @@ use crate::{Error, Result};
 /// The version of the on-disk layout. Bump it whenever a field, a tokenizer or the meaning of
 /// an indexed value changes: an index of another version is refused with a message asking to
 /// rebuild it with `iop index`.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub(crate) const ID: &str = "id";
 pub(crate) const NAME: &str = "name";
@@ -46,6 +48,7 @@ pub(crate) const VSTATE: &str = "vstate";
 pub(crate) const LAT: &str = "lat";
 pub(crate) const LON: &str = "lon";
 pub(crate) const CELL: &str = "cell";
+pub(crate) const GEO_KEY: &str = "geo_key";
 pub(crate) const NAME_SORT: &str = "name_sort";
 pub(crate) const LISTING: &str = "listing";
 
@@ -67,6 +70,7 @@ pub(crate) struct Fields {
     pub lat: Field,
     pub lon: Field,
     pub cell: Field,
+    pub geo_key: Field,
     pub name_sort: Field,
     pub listing: Field,
 }
@@ -92,6 +96,7 @@ pub(crate) fn schema() -> Schema {
     b.add_f64_field(LAT, FAST);
     b.add_f64_field(LON, FAST);
     b.add_u64_field(CELL, NumericOptions::from(INDEXED));
+    b.add_u64_field(GEO_KEY, FAST);
     b.add_text_field(NAME_SORT, FAST);
     b.add_text_field(LISTING, STORED);
     b.build()
@@ -117,6 +122,7 @@ impl Fields {
             lat: f(LAT)?,
             lon: f(LON)?,
             cell: f(CELL)?,
+            geo_key: f(GEO_KEY)?,
             name_sort: f(NAME_SORT)?,
             listing: f(LISTING)?,
         })
@@ -131,6 +137,6 @@ mod tests {
     fn every_field_resolves() {
         let fields = Fields::new(&schema()).expect("fields");
         assert_ne!(fields.lat, fields.lon);
-        assert_eq!(schema().fields().count(), 12 + WORDS);
+        assert_eq!(schema().fields().count(), 13 + WORDS);
     }
 }

@@ -18,7 +18,6 @@ use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 
-use iop_core::listing::Tri;
 use iop_core::{Group, Listing, Vocabulary};
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, DfaWrapper, FuzzyTermQuery, Occur, Query, TermQuery,
@@ -50,13 +49,34 @@ const MAX_EXPANSIONS: usize = 32;
 /// Shortest prefix expanded for search-as-you-type.
 const MIN_PREFIX: usize = 3;
 
-/// The analyzer shared by indexing and querying.
+/// Longest token indexed (longer ones are noise: URLs, run-together text).
+const MAX_TOKEN: usize = 40;
+
+/// The analyzer of indexing: simple word split, drop overlong tokens, lower case, fold to ASCII.
 pub(crate) fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(MAX_TOKEN))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build()
+}
+
+/// The analyzer of queries: the same, but an overlong word is kept, so that it matches nothing
+/// instead of vanishing (a text of one such word must not match everything).
+fn query_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+fn run(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while let Some(t) = stream.next() {
+        out.push(t.text.clone());
+    }
+    out
 }
 
 /// The tokens of `text`, as indexed.
@@ -64,15 +84,16 @@ pub(crate) fn tokens(text: &str) -> Vec<String> {
     thread_local! {
         static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
     }
-    ANALYZER.with(|a| {
-        let mut a = a.borrow_mut();
-        let mut stream = a.token_stream(text);
-        let mut out = Vec::new();
-        while let Some(t) = stream.next() {
-            out.push(t.text.clone());
-        }
-        out
-    })
+    ANALYZER.with(|a| run(&mut a.borrow_mut(), text))
+}
+
+/// The words of a search text.
+fn query_tokens(text: &str) -> Vec<String> {
+    thread_local! {
+        static ANALYZER: std::cell::RefCell<TextAnalyzer> =
+            std::cell::RefCell::new(query_analyzer());
+    }
+    ANALYZER.with(|a| run(&mut a.borrow_mut(), text))
 }
 
 /// The folded form of a name, for sorting.
@@ -371,7 +392,7 @@ pub(crate) struct TextPlan {
 impl TextPlan {
     /// Parses a search text; `None` when it has no words.
     pub(crate) fn parse(text: &str) -> Option<TextPlan> {
-        let all = tokens(text);
+        let all = query_tokens(text);
         if all.is_empty() {
             return None;
         }
@@ -431,9 +452,9 @@ impl TextPlan {
     /// `word→term` through a synonym, a typo or a prefix.
     pub(crate) fn explain(&self, listing: &Listing) -> Vec<String> {
         let pieces = listing_pieces(listing);
-        let mut all: Vec<&String> = pieces.iter().flat_map(|p| p.iter()).collect();
-        all.sort_unstable();
-        all.dedup();
+        // Duplicates are left in: scanning a hundred short tokens twice is cheaper than
+        // hashing them to remove the repeats.
+        let all: Vec<&String> = pieces.iter().flat_map(|p| p.iter()).collect();
         let mut out = Vec::new();
         for u in &self.units {
             // Literally, word by word.
@@ -469,12 +490,25 @@ fn listing_pieces(l: &Listing) -> Vec<Cow<'static, [String]>> {
     out.extend(l.alt_name.as_deref().map(|t| Cow::Owned(tokens(t))));
     out.extend(l.description.as_deref().map(|t| Cow::Owned(tokens(t))));
     out.extend(l.services.iter().map(|s| Cow::Owned(tokens(s))));
-    for label in labels() {
-        if l.has(label.group, &label.value) == Tri::Yes {
+    let by_value = labels_by_value();
+    let mut add = |g: Group, v: &str| {
+        if let Some(label) = by_value.get(&(g, v)) {
             out.extend(label.tokens.iter().map(|t| Cow::Borrowed(t.as_slice())));
+        }
+    };
+    for g in Group::ALL {
+        match l.attr(g) {
+            Some(attr) => attr.values().for_each(|v| add(g, v)),
+            None => l.schedule.facets.iter().for_each(|v| add(g, v)),
         }
     }
     out
+}
+
+/// The label table by (group, value).
+fn labels_by_value() -> &'static HashMap<(Group, &'static str), &'static Label> {
+    static MAP: OnceLock<HashMap<(Group, &'static str), &'static Label>> = OnceLock::new();
+    MAP.get_or_init(|| labels().iter().map(|l| ((l.group, l.value.as_str()), l)).collect())
 }
 
 /// `attr` terms of the values whose label matches `word` under `rule`.
@@ -541,6 +575,28 @@ fn expand(
     Ok(Some(out))
 }
 
+/// The automata of a word's typos and prefix, built once and run on each field.
+struct Automata {
+    fuzzy: Option<DfaWrapper>,
+    prefix: Option<DfaWrapper>,
+}
+
+impl Automata {
+    fn new(word: &str, rule: WordRule, f: &Fields) -> tantivy::Result<Automata> {
+        // The automaton depends on the word only; the field of the term is irrelevant here.
+        let term = Term::from_field_text(f.name, word);
+        let fuzzy = match rule.edits {
+            0 => None,
+            d => Some(FuzzyTermQuery::new(term.clone(), d, true).automaton()?),
+        };
+        let prefix = match rule.prefix {
+            true => Some(FuzzyTermQuery::new_prefix(term, 0, true).automaton()?),
+            false => None,
+        };
+        Ok(Automata { fuzzy, prefix })
+    }
+}
+
 /// Typo and prefix matches as plain term queries on the terms they reach (found in the term
 /// dictionary once, here), so they score with BM25 and are skipped through like any term.
 /// Too many terms (a short prefix): the automaton query, which reads them all into a bitset.
@@ -549,21 +605,14 @@ fn expansions(
     field: Field,
     word: &str,
     rule: WordRule,
+    automata: &Automata,
     boost: f32,
     should: &mut Vec<(Occur, Box<dyn Query>)>,
 ) -> tantivy::Result<()> {
-    let term = Term::from_field_text(field, word);
     let mut seen = BTreeSet::new();
-    for (kind, on) in [(FUZZY, rule.edits > 0), (PREFIX, rule.prefix)] {
-        if !on {
-            continue;
-        }
-        let query = if kind == FUZZY {
-            FuzzyTermQuery::new(term.clone(), rule.edits, true)
-        } else {
-            FuzzyTermQuery::new_prefix(term.clone(), 0, true)
-        };
-        match expand(searcher, field, word, &query.automaton()?, &seen)? {
+    for (kind, dfa) in [(FUZZY, &automata.fuzzy), (PREFIX, &automata.prefix)] {
+        let Some(dfa) = dfa else { continue };
+        match expand(searcher, field, word, dfa, &seen)? {
             Some(terms) => {
                 for t in &terms {
                     let q = TermQuery::new(
@@ -574,7 +623,15 @@ fn expansions(
                 }
                 seen.extend(terms);
             }
-            None => should.push((Occur::Should, boosted(Box::new(query), boost * kind))),
+            None => {
+                let term = Term::from_field_text(field, word);
+                let q = if kind == FUZZY {
+                    FuzzyTermQuery::new(term, rule.edits, true)
+                } else {
+                    FuzzyTermQuery::new_prefix(term, 0, true)
+                };
+                should.push((Occur::Should, boosted(Box::new(q), boost * kind)));
+            }
         }
     }
     Ok(())
@@ -588,11 +645,12 @@ fn word_query(
     searcher: &Searcher,
 ) -> tantivy::Result<Box<dyn Query>> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let automata = Automata::new(word, rule, f)?;
     for (field, boost) in [(f.name, NAME_BOOST), (f.body, BODY_BOOST)] {
         let term = Term::from_field_text(field, word);
         let exact = TermQuery::new(term, IndexRecordOption::WithFreqs);
         should.push((Occur::Should, boosted(Box::new(exact), boost)));
-        expansions(searcher, field, word, rule, boost, &mut should)?;
+        expansions(searcher, field, word, rule, &automata, boost, &mut should)?;
     }
     for (term, score) in label_terms_for_word(word, rule) {
         should.push((Occur::Should, attr_query(f, &term, score)));
@@ -602,7 +660,11 @@ fn word_query(
 
 /// A synonym target: a term in name or body, a phrase found there at indexing time (see
 /// `phrase_terms`), or a label holding the phrase.
-fn phrase_query(phrase: &[String], f: &Fields) -> Vec<(Occur, Box<dyn Query>)> {
+fn phrase_query(
+    phrase: &[String],
+    f: &Fields,
+    labels_seen: &mut BTreeSet<String>,
+) -> Vec<(Occur, Box<dyn Query>)> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for (field, in_name, boost) in [(f.name, true, NAME_BOOST), (f.body, false, BODY_BOOST)] {
         let term = if phrase.len() == 1 {
@@ -614,7 +676,9 @@ fn phrase_query(phrase: &[String], f: &Fields) -> Vec<(Occur, Box<dyn Query>)> {
         should.push((Occur::Should, boosted(Box::new(q), boost * SYNONYM)));
     }
     for term in label_terms_for_phrase(phrase) {
-        should.push((Occur::Should, attr_query(f, &term, LABEL * SYNONYM)));
+        if labels_seen.insert(term.clone()) {
+            should.push((Occur::Should, attr_query(f, &term, LABEL * SYNONYM)));
+        }
     }
     should
 }
@@ -633,8 +697,13 @@ fn unit_query(u: &Unit, f: &Fields, searcher: &Searcher) -> tantivy::Result<Box<
         return Ok(literal);
     }
     let mut should = vec![(Occur::Should, literal)];
+    // A label reached both by the word and by its synonym is one clause, not two.
+    let mut labels: BTreeSet<String> = match u.words.as_slice() {
+        [w] => label_terms_for_word(w, u.rule(0)).into_iter().map(|(t, _)| t).collect(),
+        _ => BTreeSet::new(),
+    };
     for e in &u.expansions {
-        should.extend(phrase_query(e, f));
+        should.extend(phrase_query(e, f, &mut labels));
     }
     Ok(Box::new(BooleanQuery::new(should)))
 }
@@ -718,6 +787,9 @@ mod tests {
         assert_eq!(p.units[0].words, ["the"]);
         assert!(!p.units[0].prefix_last, "a trailing space ends the word");
         assert!(TextPlan::parse(" ,;- ").is_none());
+        let long = "x".repeat(60);
+        let p = TextPlan::parse(&long).expect("an overlong word is still a word");
+        assert_eq!(p.units[0].words, [long]);
     }
 
     #[test]

@@ -265,3 +265,32 @@ fn a_bad_point_is_an_error_not_a_panic() {
     req.area = radius(0.0, 0.0, -5.0, None);
     assert!(index.search(&req).is_err());
 }
+
+#[test]
+fn a_continental_radius_is_still_exact() {
+    // 6,000 km: too many grid cells, so the bounding box ranges lead the search instead.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let points = [
+        ("anchorage", 61.2, -149.9),
+        ("honolulu", 21.3, -157.86),
+        ("miami", 25.76, -80.19),
+        ("reykjavik", 64.15, -21.94),
+        ("sydney", -33.87, 151.21),
+        ("attu", 52.93, 172.91),
+    ];
+    let corpus = points.iter().map(|(id, lat, lon)| at(listing(id, id), *lat, *lon)).collect();
+    let index = build(dir.path(), corpus);
+    let (clat, clon, r) = (39.0, -98.0, 6_000_000.0);
+    let mut req = request();
+    req.area = radius(clat, clon, r, None);
+    let got = ids(&index.search(&req).expect("search"));
+    let mut want: Vec<(f64, &str)> = points
+        .iter()
+        .map(|(id, lat, lon)| (haversine_m(clat, clon, *lat, *lon), *id))
+        .filter(|(d, _)| *d <= r)
+        .collect();
+    want.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let want: Vec<&str> = want.into_iter().map(|(_, id)| id).collect();
+    assert_eq!(got, want);
+    assert!(want.contains(&"anchorage") && !want.contains(&"sydney"), "{want:?}");
+}

@@ -40,6 +40,25 @@ fn refresh_swaps_in_a_new_generation_and_old_searches_keep_working() {
 }
 
 #[test]
+fn the_index_is_shared_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Index>();
+    send_sync::<LiveIndex>();
+    let dir = tempfile::tempdir().expect("tempdir");
+    build(dir.path(), vec![listing("t", "Threads")]);
+    let live = std::sync::Arc::new(LiveIndex::open(dir.path()).expect("open"));
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let live = std::sync::Arc::clone(&live);
+            std::thread::spawn(move || live.current().search(&request()).expect("search").total)
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().expect("thread"), 1);
+    }
+}
+
+#[test]
 fn a_build_keeps_the_previous_generation_and_deletes_older_ones() {
     let dir = tempfile::tempdir().expect("tempdir");
     for i in 0..4 {

@@ -192,6 +192,9 @@ fn stop_words_do_not_have_to_match() {
     assert_eq!(ids(&r), ["a-iop"]);
     assert_eq!(r.total, 1);
     assert!(r.hits[0].score.is_some_and(|s| s > 0.0));
+    // A word too long to be indexed matches nothing (it does not vanish from the text).
+    assert_eq!(index.search(&text(&"iop".repeat(20))).expect("search").total, 0);
+    assert_eq!(index.search(&text(&format!("iop {}", "x".repeat(60)))).expect("search").total, 0);
 }
 
 #[test]
@@ -206,4 +209,26 @@ fn a_prefix_reaching_many_words_still_finds_them_all() {
     assert_eq!(r.total, 40);
     // And a typo over them: "zetx" is too short for typos, so only the prefix path matches.
     assert_eq!(index.search(&text("zetx ")).expect("search").total, 0);
+}
+
+#[test]
+fn an_abbreviation_finds_its_phrase_only_when_the_words_are_together() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = build(
+        dir.path(),
+        vec![
+            // The phrase itself in the description.
+            described(
+                listing("a-phrase", "Ridge House"),
+                "We run an Intensive Outpatient program.",
+            ),
+            // The phrase in the name: ranks first.
+            listing("b-name", "Intensive Outpatient Center"),
+            // Both words, apart: not the phrase.
+            described(listing("c-apart", "Vale Clinic"), "Outpatient care and intensive support."),
+        ],
+    );
+    let r = index.search(&text("iop ")).expect("search");
+    insta::assert_snapshot!(format!("{:?}", ids(&r)), @r#"["b-name", "a-phrase"]"#);
+    assert_eq!(r.hits[1].matched.text, ["iop→intensive outpatient"]);
 }
