@@ -184,3 +184,85 @@ fn re_ingesting_reports_added_updated_unchanged_and_stale() {
     assert_eq!(stale.len(), 1);
     assert_eq!(stale[0].id, "samhsa-00000000000000ff");
 }
+
+#[test]
+fn ingest_reads_hsds3_json_and_tabular_and_names_the_problems() {
+    // Open Referral's own HSDS 3.0 examples (real format, placeholder content: latitude 100,
+    // "MyState", a UK phone): read without failing, each placeholder repaired or the record
+    // rejected with its file, field and reason.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("hsds3.jsonl");
+    let o = run(&[
+        "ingest",
+        "--quiet",
+        "tests/fixtures/hsds3/service_full.json",
+        "tests/fixtures/hsds3/csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    for line in [
+        "repaired: hsds3 (service_full.json) record 1 field \
+         service_at_locations[0].location.latitude: latitude 100, longitude 101 is not a point \
+         on earth; dropped",
+        "repaired: hsds3 (service_full.json) record 1 field \
+         service_at_locations[0].location.addresses[0].state_province: state \"MYSTATE\" is not \
+         a US state code; dropped",
+        "unmapped: hsds3 (csv) record 1 field schedules.csv line 2: byweekno: schedule \
+         48102e86-bb50-41c4-8f1e-e269368c41d1: byweekno 41,42 limits it to some weeks or days; \
+         not imported as a weekly session",
+        "rejected: hsds3 (service_full.json) record 1 field location: cannot be placed",
+        "rejected: hsds3 (csv) record 1 field location: cannot be placed",
+    ] {
+        assert!(stderr.contains(line), "missing {line:?} in:\n{stderr}");
+    }
+    // The summary has a row per file; nothing placeable, so no listing is written.
+    assert!(stderr.contains("hsds3 (service_full.json)        1        1"), "{stderr}");
+    assert!(stderr.contains("wrote 0 listings"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "");
+}
+
+#[test]
+fn malformed_hsds3_json_is_exit_code_2_naming_the_file_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(crate::util::root().join("tests/fixtures/hsds3/service_full.json"))
+            .unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["service_at_locations"][0]["schedules"][0]["opens_at"] = "25:00".into();
+    let bad = dir.path().join("broken-service.json");
+    std::fs::write(&bad, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    // A previous output stays as it was: a failed run loses nothing.
+    let out = dir.path().join("listings.jsonl");
+    std::fs::write(&out, "previous run\n").unwrap();
+
+    let o = run(&["ingest", "--quiet", bad.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}: field service_at_locations[0].schedules[0].opens_at: \"25:00\" is not HH:MM[:SS]",
+            bad.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous run\n");
+}
+
+#[test]
+fn a_sheets_folder_that_is_not_there_is_exit_code_2_naming_it() {
+    let o = run(&[
+        "ingest",
+        "--quiet",
+        "tests/fixtures/hsds3/csv",
+        "--sheets",
+        "/nonexistent/sheets",
+        "--out",
+        "/nonexistent/out.jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("cannot read /nonexistent/sheets"), "{stderr}");
+}

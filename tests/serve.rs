@@ -151,3 +151,75 @@ fn pages_pass_axe_in_headless_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A statewide virtual program from a sheet: `tests/fixtures/sheets` (a TEST FIXTURE, never
+/// shipped) gives the real 2-1-1 Miami listing of Multicultural Care Centers (Broward) a virtual
+/// evening track serving Florida. A virtual search anywhere in Florida finds it, far outside any
+/// radius; one in Georgia does not; the listing page shows the track.
+#[test]
+fn a_sheet_serving_florida_virtually_is_found_statewide_and_shown() {
+    const ID: &str = "m211-32f5123dff5bf4ee";
+    const SHEET: &str = "virtual-evening-test-fixture.toml";
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("listings.jsonl");
+    let index = dir.path().join("index");
+    let o = run(&[
+        "ingest",
+        "--quiet",
+        "--sheets",
+        "tests/fixtures/sheets",
+        "--out",
+        jsonl.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("sheets: 1 read, 0 rejected, 1 applied, 1 sessions"), "{stderr}");
+    let o = run(&["index", "--input", jsonl.to_str().unwrap(), "--index", index.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let server = Server::start(&index);
+
+    // Tallahassee is about 400 miles from the listing (Broward County, FL).
+    let (status, json) = server.json("/api/v1/search?near=Tallahassee%2C+FL&schedule=virtual");
+    assert_eq!(status, 200, "{json}");
+    let found = results(&json).iter().find(|r| r["id"] == ID);
+    let r = found.unwrap_or_else(|| panic!("{ID} not found statewide: {json}"));
+    let sessions = r["schedule"]["sessions"].as_array().unwrap();
+    let track = sessions
+        .iter()
+        .find(|s| s["label"] == "Virtual evening IOP (test fixture)")
+        .unwrap_or_else(|| panic!("no virtual track in {r}"));
+    assert_eq!(track["format"], "virtual", "{track}");
+    assert_eq!((&track["start"], &track["end"]), (&"18:30".into(), &"21:30".into()), "{track}");
+    assert_eq!(track["days"], serde_json::json!(["tu", "th"]), "{track}");
+    let facets = r["schedule"]["facets"].as_array().unwrap();
+    assert!(facets.iter().any(|f| f == "virtual") && facets.iter().any(|f| f == "evening"));
+    let (status, listing) = server.json(&format!("/api/v1/listings/{ID}"));
+    assert_eq!(status, 200);
+    assert!(
+        listing["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "program-sheet" && s["record_id"] == SHEET),
+        "the sheet is not among the sources: {listing}"
+    );
+    assert_eq!(listing["virtual_states"], serde_json::json!(["FL"]), "{listing}");
+
+    // Served in Florida only: a virtual search in Georgia does not find it.
+    let (status, json) = server.json("/api/v1/search?near=Atlanta%2C+GA&schedule=virtual");
+    assert_eq!(status, 200, "{json}");
+    assert!(!results(&json).iter().any(|r| r["id"] == ID), "found in Georgia: {json}");
+
+    // The listing page shows the timetable with the track's format and the states served.
+    let (status, page) = server.get(&format!("/listings/{ID}"));
+    assert_eq!(status, 200);
+    for needle in [
+        "data-test=\"timetable\"",
+        "Virtual evening IOP (test fixture)",
+        "Program session, virtual",
+        "6:30 pm–9:30 pm",
+        "Serves these states virtually",
+    ] {
+        assert!(page.contains(needle), "the listing page lacks {needle:?}");
+    }
+}

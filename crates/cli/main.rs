@@ -52,8 +52,13 @@ struct ServeArgs {
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 struct IngestArgs {
-    /// Source files to read instead of the shipped data (format chosen by file name).
+    /// Source files or folders to read instead of the shipped data (format told by content:
+    /// SAMHSA and DHCS files, NPPES responses, HSDS 3.0 JSON, HSDS folders).
     sources: Vec<PathBuf>,
+    /// Apply the program sheets (*.toml) of this folder, whatever the sources; may be repeated.
+    /// Replaces the default, which applies data/sheets when the shipped data is ingested.
+    #[arg(long, value_name = "DIR")]
+    sheets: Vec<PathBuf>,
     /// Write JSON Lines here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -158,10 +163,12 @@ fn progress_wanted(quiet: bool) -> bool {
     !quiet && io::stderr().is_terminal()
 }
 
-/// Ingests the shipped data (or the given files), printing the summary and problems to stderr.
+/// Ingests the shipped data (or the given files), applies the program sheets of `sheets` (or
+/// the default ones when it is empty), and prints the summary and problems to stderr.
 fn ingest_listings(
     data: &Path,
     sources: Vec<PathBuf>,
+    sheets: &[PathBuf],
     geo: &Geocoder,
     quiet: bool,
 ) -> Result<Vec<Listing>> {
@@ -170,7 +177,7 @@ fn ingest_listings(
         sources,
         progress: progress_wanted(quiet),
     };
-    let ingest = iop_ingest::pipeline::ingest(&opts, geo)?;
+    let ingest = iop_ingest::pipeline::ingest_with_sheets(&opts, sheets, geo)?;
     let mut err = io::stderr().lock();
     for p in &ingest.summary.problems {
         writeln!(err, "{p}")?;
@@ -181,7 +188,7 @@ fn ingest_listings(
 
 fn ingest(data: &Path, args: IngestArgs) -> Result<ExitCode> {
     let geo = load_geocoder(data)?;
-    let mut listings = ingest_listings(data, args.sources, &geo, args.quiet)?;
+    let mut listings = ingest_listings(data, args.sources, &args.sheets, &geo, args.quiet)?;
     if let Some(previous) = &args.previous {
         let before = read_jsonl(previous)?;
         let (refreshed, report) = iop_ingest::refresh::refresh(before, listings);
@@ -271,7 +278,7 @@ fn index(data: &Path, args: IndexArgs) -> Result<ExitCode> {
         Some(path) => read_jsonl(path)?,
         None => {
             let geo = load_geocoder(data)?;
-            ingest_listings(data, Vec::new(), &geo, false)?
+            ingest_listings(data, Vec::new(), &[], &geo, false)?
         }
     };
     if listings.is_empty() {
@@ -291,7 +298,7 @@ fn ensure_index(data: &Path, dir: &Path, geo: &Geocoder) -> Result<()> {
         dir.display(),
         data.display()
     );
-    let listings = ingest_listings(data, Vec::new(), geo, false)?;
+    let listings = ingest_listings(data, Vec::new(), &[], geo, false)?;
     build_index(dir, listings, progress_wanted(false))
 }
 

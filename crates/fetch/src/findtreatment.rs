@@ -17,8 +17,8 @@ use serde_json::Value;
 
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
-use crate::http::{BodyProblem, Http, Next, PageFacts, Pager};
-use crate::pages::{self, FetchReport, PageProgress};
+use crate::http::{BodyProblem, Endpoint, Next, PageFacts, Pager};
+use crate::pages::{FetchReport, PageProgress};
 
 /// The path of the export endpoint under the base URL.
 pub const ENDPOINT_PATH: &str = "/locator/exportsAsJson/v2";
@@ -195,35 +195,29 @@ impl Query {
 /// The FindTreatment.gov locator client.
 #[derive(Debug)]
 pub struct FindTreatmentClient {
-    http: Http,
-    endpoint: String,
+    endpoint: Endpoint,
 }
 
 impl FindTreatmentClient {
     /// A client for `config.base_url` (see [`ClientConfig::findtreatment`]).
     pub fn new(config: ClientConfig) -> Result<FindTreatmentClient> {
-        let http = Http::new(config)?;
-        let endpoint = http.url(ENDPOINT_PATH);
-        Ok(FindTreatmentClient { http, endpoint })
+        Ok(FindTreatmentClient { endpoint: Endpoint::new(config, ENDPOINT_PATH)? })
     }
 
     /// The endpoint URL (base URL + [`ENDPOINT_PATH`]).
     pub fn endpoint(&self) -> &str {
-        &self.endpoint
+        self.endpoint.url()
     }
 
     /// The configuration in use.
     pub fn config(&self) -> &ClientConfig {
-        self.http.config()
+        self.endpoint.config()
     }
 
     /// Fetches one page (1-based) and returns it parsed, with the same retries as
     /// [`FindTreatmentClient::fetch_all`]; nothing is written.
     pub fn fetch_page(&self, query: &Query, page: u32) -> Result<Value> {
-        let pager = self.pager(query)?;
-        let mut requests = 0;
-        let (body, _) = self.http.get_page(&pager, page.max(1), &mut |_| {}, &mut requests)?;
-        Ok(serde_json::from_str(&body).expect("get_page returns bodies that parse"))
+        self.endpoint.fetch_page(&self.pager(query)?, page)
     }
 
     /// Pages through the whole result into `out_dir` (`page-0001.json`, ... and
@@ -234,13 +228,12 @@ impl FindTreatmentClient {
         out_dir: &Path,
         mut progress: impl FnMut(PageProgress),
     ) -> Result<FetchReport> {
-        let pager = self.pager(query)?;
-        pages::fetch_all(&self.http, &pager, out_dir, &mut progress)
+        self.endpoint.fetch_all(&self.pager(query)?, out_dir, &mut progress)
     }
 
     fn pager(&self, query: &Query) -> Result<FtPager<'_>> {
         Ok(FtPager {
-            endpoint: &self.endpoint,
+            endpoint: self.endpoint.url(),
             params: query.params()?,
             page_size: query.page_size,
         })

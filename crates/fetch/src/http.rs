@@ -4,6 +4,7 @@
 //! The clients differ only in what a page looks like and how paging works; they describe that
 //! through [`Pager`], and everything about talking to a server lives here.
 
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -14,7 +15,7 @@ use serde_json::Value;
 
 use crate::config::ClientConfig;
 use crate::error::{ApiError, Error, Result};
-use crate::pages::PageProgress;
+use crate::pages::{FetchReport, PageProgress};
 
 /// What one page says about the result as a whole.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -73,6 +74,52 @@ pub(crate) struct Http {
     last_start: Mutex<Option<Instant>>,
     /// Seed of the jitter sequence.
     seed: u64,
+}
+
+/// What both clients are made of: the request loop and their endpoint's URL, with the two
+/// ways of reading a query's pages. The clients differ only in their query and their [`Pager`];
+/// fetching one page or every page is written once, here, so that the two cannot drift apart.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    http: Http,
+    url: String,
+}
+
+impl Endpoint {
+    /// The endpoint `path` under `config.base_url` (`""`: the base URL itself).
+    pub(crate) fn new(config: ClientConfig, path: &str) -> Result<Endpoint> {
+        let http = Http::new(config)?;
+        let url = http.url(path);
+        Ok(Endpoint { http, url })
+    }
+
+    /// The endpoint URL.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The configuration in use.
+    pub(crate) fn config(&self) -> &ClientConfig {
+        self.http.config()
+    }
+
+    /// Fetches page `page` (1-based; 0 is read as 1) with the usual retries and returns it
+    /// parsed; nothing is written.
+    pub(crate) fn fetch_page(&self, pager: &dyn Pager, page: u32) -> Result<Value> {
+        let mut requests = 0;
+        let (body, _) = self.http.get_page(pager, page.max(1), &mut |_| {}, &mut requests)?;
+        Ok(serde_json::from_str(&body).expect("get_page returns bodies that parse"))
+    }
+
+    /// Fetches every page into `out_dir`, resuming what is there (see [`crate::pages`]).
+    pub(crate) fn fetch_all(
+        &self,
+        pager: &dyn Pager,
+        out_dir: &Path,
+        progress: &mut dyn FnMut(PageProgress),
+    ) -> Result<FetchReport> {
+        crate::pages::fetch_all(&self.http, pager, out_dir, progress)
+    }
 }
 
 /// Why one attempt failed, before deciding whether to try again.

@@ -35,8 +35,8 @@ use serde_json::Value;
 
 use crate::config::ClientConfig;
 use crate::error::{ApiError, Error, Result};
-use crate::http::{BodyProblem, Http, Next, PageFacts, Pager};
-use crate::pages::{self, FetchReport, PageProgress};
+use crate::http::{BodyProblem, Endpoint, Next, PageFacts, Pager};
+use crate::pages::{FetchReport, PageProgress};
 
 /// The API version this client speaks.
 pub const API_VERSION: &str = "2.1";
@@ -188,35 +188,29 @@ pub fn taxonomy_description(code: &str) -> Option<String> {
 /// The NPPES NPI Registry client.
 #[derive(Debug)]
 pub struct NppesClient {
-    http: Http,
-    endpoint: String,
+    endpoint: Endpoint,
 }
 
 impl NppesClient {
     /// A client for `config.base_url` (see [`ClientConfig::nppes`]).
     pub fn new(config: ClientConfig) -> Result<NppesClient> {
-        let http = Http::new(config)?;
-        let endpoint = http.url("");
-        Ok(NppesClient { http, endpoint })
+        Ok(NppesClient { endpoint: Endpoint::new(config, "")? })
     }
 
     /// The endpoint URL (the base URL, with a trailing slash).
     pub fn endpoint(&self) -> &str {
-        &self.endpoint
+        self.endpoint.url()
     }
 
     /// The configuration in use.
     pub fn config(&self) -> &ClientConfig {
-        self.http.config()
+        self.endpoint.config()
     }
 
     /// Fetches one page (1-based: `skip = (page - 1) * limit`) and returns it parsed; nothing is
     /// written.
     pub fn fetch_page(&self, query: &NppesQuery, page: u32) -> Result<Value> {
-        let pager = self.pager(query)?;
-        let mut requests = 0;
-        let (body, _) = self.http.get_page(&pager, page.max(1), &mut |_| {}, &mut requests)?;
-        Ok(serde_json::from_str(&body).expect("get_page returns bodies that parse"))
+        self.endpoint.fetch_page(&self.pager(query)?, page)
     }
 
     /// Pages through the result into `out_dir` like
@@ -228,12 +222,15 @@ impl NppesClient {
         out_dir: &Path,
         mut progress: impl FnMut(PageProgress),
     ) -> Result<FetchReport> {
-        let pager = self.pager(query)?;
-        pages::fetch_all(&self.http, &pager, out_dir, &mut progress)
+        self.endpoint.fetch_all(&self.pager(query)?, out_dir, &mut progress)
     }
 
     fn pager(&self, query: &NppesQuery) -> Result<NppesPager<'_>> {
-        Ok(NppesPager { endpoint: &self.endpoint, params: query.params()?, limit: query.limit })
+        Ok(NppesPager {
+            endpoint: self.endpoint.url(),
+            params: query.params()?,
+            limit: query.limit,
+        })
     }
 }
 

@@ -301,6 +301,7 @@ fn service_listings(ctx: &Ctx<'_>, svc: &Value, at: &str, out: &mut HsdsParsed) 
         apply_targets(&mut l, &f.targets);
         l.schedule.derive_facets(ctx.today);
         out.listings.push(l);
+        out.records.push(record);
     }
     Ok(())
 }

@@ -90,6 +90,10 @@ pub struct HsdsParsed {
     pub read: usize,
     /// Listings that went through (possibly repaired).
     pub listings: Vec<Listing>,
+    /// The 1-based record number of each listing, in step with `listings`: the number its
+    /// problems carry, so a problem found later (by ingest's validation) names the same record.
+    /// One record can give several listings (an HSDS 3.0 service at several locations).
+    pub records: Vec<usize>,
     /// Everything that was rejected, repaired or unmapped.
     pub problems: Vec<HsdsProblem>,
     /// Records deliberately left out because they are not substance-use or mental-health

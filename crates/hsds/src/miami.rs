@@ -203,6 +203,7 @@ pub fn parse_dir(dir: &Path, today: &str) -> Result<HsdsParsed> {
         }
         text_levels(&mut listing, service_codes, &service_name);
         out.listings.push(listing);
+        out.records.push(record);
     }
     for (code, (record, n)) in unmapped {
         let name = tax_name.get(&code).map_or("not in taxonomy.csv", String::as_str);

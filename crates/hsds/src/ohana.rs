@@ -210,6 +210,7 @@ pub fn parse_dir(dir: &Path, today: &str) -> Result<HsdsParsed> {
             listing.levels.insert_partial("iop");
         }
         out.listings.push(listing);
+        out.records.push(record);
     }
     Ok(out)
 }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
 use iop_core::id::stable_id;
-use iop_core::{Address, Listing, Phones, SourceRef};
+use iop_core::{Address, Listing, Phones};
 use serde_json::{Map, Value};
 
 use crate::services::{apply_uncategorised, clean, key_part, parse_location, split_names};
@@ -37,12 +37,7 @@ pub const FOLD_REASON: &str = "duplicate of an earlier record (same name and coo
 
 /// The [`SourceInfo`] of the file.
 pub fn source_info() -> SourceInfo {
-    SourceInfo {
-        name: SOURCE_NAME.to_owned(),
-        id_prefix: ID_PREFIX.to_owned(),
-        license: LICENSE.to_owned(),
-        retrieved: RETRIEVED.to_owned(),
-    }
+    SourceInfo::new(SOURCE_NAME, ID_PREFIX, LICENSE, RETRIEVED)
 }
 
 /// Parses the file at `path`, gzipped (as shipped) or plain JSON.
@@ -109,13 +104,13 @@ fn parse_json(bytes: &[u8], path: &Path, info: &SourceInfo) -> Result<Parsed> {
                 ));
             }
             apply_uncategorised(listing, &names, &info.name, n, &mut parsed.problems);
-            parsed.problems.push(Problem {
-                kind: ProblemKind::Repaired,
-                source: info.name.clone(),
-                record: n,
-                field: "name,latitude,longitude".to_owned(),
+            parsed.problems.push(Problem::new(
+                ProblemKind::Repaired,
+                &info.name,
+                n,
+                "name,latitude,longitude",
                 reason,
-            });
+            ));
             continue;
         }
         let zip = clean(field("zip").as_deref());
@@ -145,12 +140,7 @@ fn parse_json(bytes: &[u8], path: &Path, info: &SourceInfo) -> Result<Parsed> {
             ),
             phones: Phones { main: clean(field("phone").as_deref()), ..Phones::default() },
             website: clean(field("website").as_deref()),
-            sources: vec![SourceRef {
-                name: info.name.clone(),
-                record_id,
-                retrieved: Some(info.retrieved.clone()),
-                license: Some(info.license.clone()),
-            }],
+            sources: vec![info.source_ref(record_id)],
             last_verified: Some(info.retrieved.clone()),
             name,
             ..Listing::default()
@@ -187,11 +177,5 @@ fn text(v: Option<&Value>) -> Option<String> {
 }
 
 fn problem(info: &SourceInfo, record: usize, field: &str, reason: String) -> Problem {
-    Problem {
-        kind: ProblemKind::Rejected,
-        source: info.name.clone(),
-        record,
-        field: field.to_owned(),
-        reason,
-    }
+    Problem::new(ProblemKind::Rejected, &info.name, record, field, reason)
 }

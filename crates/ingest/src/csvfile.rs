@@ -8,6 +8,7 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use csv::StringRecord;
+use iop_core::Location;
 
 use crate::source::{Error, Result};
 
@@ -16,6 +17,8 @@ pub(crate) struct CsvFile {
     path: PathBuf,
     reader: csv::Reader<Box<dyn Read>>,
     headers: StringRecord,
+    /// Data records read so far.
+    read: usize,
 }
 
 impl std::fmt::Debug for CsvFile {
@@ -40,7 +43,7 @@ impl CsvFile {
     pub(crate) fn open(path: &Path) -> Result<CsvFile> {
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(open_bytes(path)?);
         let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
-        Ok(CsvFile { path: path.to_owned(), reader, headers })
+        Ok(CsvFile { path: path.to_owned(), reader, headers, read: 0 })
     }
 
     /// The index of a required column; a missing column is a format error naming it.
@@ -58,15 +61,38 @@ impl CsvFile {
     }
 
     /// The next data record with its 1-based record number (header excluded), or `None` at the
-    /// end. A record that cannot be decoded is a format error naming its line.
-    pub(crate) fn next_record(&mut self, record: &mut StringRecord) -> Result<bool> {
-        self.reader.read_record(record).map_err(|e| csv_error(&self.path, e))
+    /// end. A record that cannot be decoded is a format error naming its line. Every CSV parser
+    /// numbers its records (and so its problems) this one way.
+    pub(crate) fn next_record(&mut self, record: &mut StringRecord) -> Result<Option<usize>> {
+        if !self.reader.read_record(record).map_err(|e| csv_error(&self.path, e))? {
+            return Ok(None);
+        }
+        self.read += 1;
+        Ok(Some(self.read))
     }
 }
 
 /// A trimmed field, `None` when empty or absent.
 pub(crate) fn field(rec: &StringRecord, idx: usize) -> Option<String> {
     rec.get(idx).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// The point of a record's latitude and longitude columns: `Ok(None)` when either is empty (the
+/// geocoder places the listing later), `Err(reason)` when they are not numbers, for the parser
+/// to report as a repair (the point is dropped). The CSV sources with coordinates share it so
+/// that they read and report coordinates alike.
+pub(crate) fn point(
+    rec: &StringRecord,
+    lat: usize,
+    lon: usize,
+) -> std::result::Result<Option<Location>, String> {
+    match (field(rec, lat), field(rec, lon)) {
+        (Some(lat), Some(lon)) => match (lat.parse::<f64>(), lon.parse::<f64>()) {
+            (Ok(lat), Ok(lon)) => Ok(Some(Location { lat, lon, approximate: false })),
+            _ => Err(format!("coordinates ({lat}, {lon}) are not numbers: dropped")),
+        },
+        _ => Ok(None),
+    }
 }
 
 /// Maps a csv error to the crate error: I/O problems are read errors, the rest format errors.

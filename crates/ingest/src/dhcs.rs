@@ -22,9 +22,9 @@
 use std::path::Path;
 
 use csv::StringRecord;
-use iop_core::{Address, Attr, Listing, Location, SourceRef, id::stable_id};
+use iop_core::{Address, Attr, Listing, id::stable_id};
 
-use crate::csvfile::{CsvFile, field};
+use crate::csvfile::{CsvFile, field, point};
 use crate::source::{Parsed, Problem, ProblemKind, Result, SourceInfo};
 
 /// Provenance name of this source.
@@ -32,12 +32,12 @@ pub const SOURCE: &str = "ca-dhcs";
 
 /// The identity and license of this source.
 pub fn source_info() -> SourceInfo {
-    SourceInfo {
-        name: SOURCE.into(),
-        id_prefix: "dhcs".into(),
-        license: "CC-BY 4.0, California Department of Health Care Services".into(),
-        retrieved: "2026-08-21".into(),
-    }
+    SourceInfo::new(
+        SOURCE,
+        "dhcs",
+        "CC-BY 4.0, California Department of Health Care Services",
+        "2026-08-21",
+    )
 }
 
 /// Parses the DHCS facility list.
@@ -97,18 +97,11 @@ pub(crate) fn parse_records(path: &Path) -> Result<(Parsed, Vec<usize>)> {
     let mut parsed = Parsed::default();
     let mut records = Vec::new();
     let mut rec = StringRecord::new();
-    while csv.next_record(&mut rec)? {
-        parsed.read += 1;
-        let record = parsed.read;
+    while let Some(record) = csv.next_record(&mut rec)? {
+        parsed.read = record;
         let mut problems = Vec::new();
-        let mut problem = |kind, field: &str, reason: String| {
-            problems.push(Problem {
-                kind,
-                source: SOURCE.into(),
-                record,
-                field: field.into(),
-                reason,
-            });
+        let mut problem = |kind, field: &str, reason| {
+            problems.push(Problem::new(kind, SOURCE, record, field, reason));
         };
         let Some(license) = field(&rec, col.license) else {
             problem(ProblemKind::Rejected, "license_number", "license number is empty".into());
@@ -173,20 +166,10 @@ pub(crate) fn parse_records(path: &Path) -> Result<(Parsed, Vec<usize>)> {
             services.push(format!("Target population: {pop}"));
         }
 
-        let location = match (field(&rec, col.latitude), field(&rec, col.longitude)) {
-            (Some(lat), Some(lon)) => match (lat.parse::<f64>(), lon.parse::<f64>()) {
-                (Ok(lat), Ok(lon)) => Some(Location { lat, lon, approximate: false }),
-                _ => {
-                    problem(
-                        ProblemKind::Repaired,
-                        "latitude",
-                        format!("coordinates ({lat}, {lon}) are not numbers: dropped"),
-                    );
-                    None
-                }
-            },
-            _ => None,
-        };
+        let location = point(&rec, col.latitude, col.longitude).unwrap_or_else(|reason| {
+            problem(ProblemKind::Repaired, "latitude", reason);
+            None
+        });
 
         // The operator's legal name goes into the description, not `alt_name`: `alt_name` is a
         // program or "doing business as" name, and the merge compares it with other listings'
@@ -210,12 +193,7 @@ pub(crate) fn parse_records(path: &Path) -> Result<(Parsed, Vec<usize>)> {
             levels,
             populations,
             services,
-            sources: vec![SourceRef {
-                name: SOURCE.into(),
-                record_id: license,
-                retrieved: Some(info.retrieved.clone()),
-                license: Some(info.license.clone()),
-            }],
+            sources: vec![info.source_ref(license)],
             last_verified: Some(info.retrieved.clone()),
             ..Listing::default()
         };

@@ -12,14 +12,16 @@
 //! missing page fields) and strict about what makes a response unusable: text that is not JSON,
 //! or no `rows` array, is an error naming the problem.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use iop_core::id::stable_id;
-use iop_core::{Address, Listing, Phones, SourceRef};
+use iop_core::{Address, Listing, Phones};
 use serde_json::{Map, Value};
 
 use crate::services::{apply_services, clean, key_part, parse_location, split_names};
-use crate::source::{Error, Parsed, Problem, ProblemKind, Result, SourceInfo};
+use crate::source::{
+    Error, Parsed, Problem, ProblemKind, Result, SourceInfo, parse_saved, response_error,
+};
 
 /// Source name stamped on FindTreatment.gov listings.
 pub const SOURCE_NAME: &str = "samhsa-findtreatment";
@@ -37,12 +39,7 @@ pub const SHIPPED: [(&str, &str); 3] = [
 
 /// The [`SourceInfo`] of FindTreatment.gov data retrieved on `retrieved` (`YYYY-MM-DD`).
 pub fn source_info(retrieved: &str) -> SourceInfo {
-    SourceInfo {
-        name: SOURCE_NAME.to_owned(),
-        id_prefix: ID_PREFIX.to_owned(),
-        license: LICENSE.to_owned(),
-        retrieved: retrieved.to_owned(),
-    }
+    SourceInfo::new(SOURCE_NAME, ID_PREFIX, LICENSE, retrieved)
 }
 
 /// One page of a FindTreatment.gov response.
@@ -80,12 +77,7 @@ pub fn parse_with(path: &Path, info: &SourceInfo) -> Result<Parsed> {
 
 /// Parses a saved response file, keeping the page fields.
 pub fn parse_file(path: &Path, info: &SourceInfo) -> Result<Page> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| Error::Read { path: path.to_owned(), source })?;
-    parse_response(&text, info).map_err(|e| match e {
-        Error::Format { message, .. } => Error::Format { path: path.to_owned(), message },
-        other => other,
-    })
+    parse_saved(path, |text| parse_response(text, info))
 }
 
 /// Parses the body of one FindTreatment.gov API response.
@@ -94,10 +86,7 @@ pub fn parse_file(path: &Path, info: &SourceInfo) -> Result<Page> {
 /// or has no `rows` array. A row that cannot be used is left out and reported as a problem;
 /// missing optional fields are fine.
 pub fn parse_response(text: &str, info: &SourceInfo) -> Result<Page> {
-    let format = |message: String| Error::Format {
-        path: PathBuf::from(format!("<{} response>", info.name)),
-        message,
-    };
+    let format = |message| response_error(info, message);
     let value: Value = serde_json::from_str(text)
         .map_err(|e| format(format!("not a FindTreatment.gov response: invalid JSON: {e}")))?;
     let Value::Object(top) = value else {
@@ -198,12 +187,7 @@ fn listing(
             hotline: clean(field("hotline1").as_deref()),
         },
         website: clean(field("website").as_deref()),
-        sources: vec![SourceRef {
-            name: info.name.clone(),
-            record_id,
-            retrieved: Some(info.retrieved.clone()),
-            license: Some(info.license.clone()),
-        }],
+        sources: vec![info.source_ref(record_id)],
         last_verified: Some(info.retrieved.clone()),
         name,
         ..Listing::default()
@@ -280,5 +264,5 @@ fn problem(
     field: &str,
     reason: String,
 ) -> Problem {
-    Problem { kind, source: info.name.clone(), record, field: field.to_owned(), reason }
+    Problem::new(kind, &info.name, record, field, reason)
 }

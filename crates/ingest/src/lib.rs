@@ -17,7 +17,8 @@ care, every problem). [`write_jsonl`] writes the listings in the API's listing s
 Sources: the FindTreatment.gov API ([`findtreatment`]), the 2018 locator export
 ([`locator2018`]), the 2025 California records ([`ca2025`]), the national 2021 list
 ([`national2021`]), the OTP directory ([`otp`]), the California DHCS list ([`dhcs`]) and the
-2-1-1 Miami HSDS package (through `iop-hsds`).
+2-1-1 Miami HSDS package and Open Referral HSDS 3.0 JSON and tabular packages (through
+`iop-hsds`). Curated program sheets ([`sheets`]) apply last, by listing id.
 */
 #![warn(missing_docs)]
 
@@ -41,6 +42,8 @@ pub mod findtreatment;
 pub mod locator2018;
 pub mod services;
 
-pub use pipeline::{Ingest, IngestOptions, SourceFile, SourceKind, ingest, write_jsonl};
+pub use pipeline::{
+    Ingest, IngestOptions, SourceFile, SourceKind, ingest, ingest_with_sheets, write_jsonl,
+};
 pub use report::Summary;
 pub use source::{Error, Parsed, Problem, ProblemKind, SourceInfo};

@@ -14,7 +14,7 @@ use iop_core::id::stable_id;
 use iop_core::{Address, Listing, Phones, SourceRef};
 
 use crate::services::{apply_services, clean, key_part, parse_location};
-use crate::source::{Error, Parsed, Problem, ProblemKind, Result, SourceInfo};
+use crate::source::{Error, Parsed, Problem, ProblemKind, Result, SourceInfo, is_iso_date};
 
 /// Source name stamped on listings from the 2018 locator export.
 pub const SOURCE_NAME: &str = "samhsa-locator-2018";
@@ -52,12 +52,7 @@ const FACILITY_COLUMNS: [&str; 18] = [
 
 /// The [`SourceInfo`] of the 2018 export.
 pub fn source_info() -> SourceInfo {
-    SourceInfo {
-        name: SOURCE_NAME.to_owned(),
-        id_prefix: ID_PREFIX.to_owned(),
-        license: LICENSE.to_owned(),
-        retrieved: RETRIEVED.to_owned(),
-    }
+    SourceInfo::new(SOURCE_NAME, ID_PREFIX, LICENSE, RETRIEVED)
 }
 
 /// Parses the facilities CSV at `path`, with the code reference from the same folder
@@ -134,13 +129,13 @@ fn parse_records<R: Read>(
         parsed.read += 1;
         let get = |name: &str| headers.iter().position(|h| h == name).and_then(|j| row.get(j));
         let Some(name) = clean(get("name1")) else {
-            parsed.problems.push(Problem {
-                kind: ProblemKind::Rejected,
-                source: info.name.clone(),
+            parsed.problems.push(Problem::new(
+                ProblemKind::Rejected,
+                &info.name,
                 record,
-                field: "name1".to_owned(),
-                reason: "no facility name".to_owned(),
-            });
+                "name1",
+                "no facility name".to_owned(),
+            ));
             continue;
         };
         let street = clean(get("street1"));
@@ -155,7 +150,7 @@ fn parse_records<R: Read>(
         let retrieved = get("last_update")
             .map(str::trim)
             .and_then(|s| s.get(..10))
-            .filter(|d| is_date(d))
+            .filter(|d| is_iso_date(d))
             .map_or_else(|| info.retrieved.clone(), str::to_owned);
         let mut listing = Listing {
             id: stable_id(&info.id_prefix, &record_id),
@@ -181,10 +176,8 @@ fn parse_records<R: Read>(
             },
             website: clean(get("website")),
             sources: vec![SourceRef {
-                name: info.name.clone(),
-                record_id,
                 retrieved: Some(retrieved.clone()),
-                license: Some(info.license.clone()),
+                ..info.source_ref(record_id)
             }],
             last_verified: Some(retrieved),
             name,
@@ -201,13 +194,13 @@ fn parse_records<R: Read>(
                 "" | "0" => continue,
                 "1" => {}
                 other => {
-                    parsed.problems.push(Problem {
-                        kind: ProblemKind::Repaired,
-                        source: info.name.clone(),
+                    parsed.problems.push(Problem::new(
+                        ProblemKind::Repaired,
+                        &info.name,
                         record,
-                        field: header.clone(),
-                        reason: format!("service flag {other:?} is not 1 or empty; ignored"),
-                    });
+                        header,
+                        format!("service flag {other:?} is not 1 or empty; ignored"),
+                    ));
                     continue;
                 }
             }
@@ -229,12 +222,4 @@ fn parse_records<R: Read>(
         parsed.listings.push(listing);
     }
     Ok(parsed)
-}
-
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }

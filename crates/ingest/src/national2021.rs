@@ -18,9 +18,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use csv::StringRecord;
-use iop_core::{Address, Listing, Location, SourceRef, id::stable_id};
+use iop_core::{Address, Listing, id::stable_id};
 
-use crate::csvfile::{CsvFile, field};
+use crate::csvfile::{CsvFile, field, point};
 use crate::source::{Parsed, Problem, ProblemKind, Result, SourceInfo};
 
 /// Provenance name of this source.
@@ -28,14 +28,13 @@ pub const SOURCE: &str = "samhsa-locator-2021";
 
 /// The identity and license of this source.
 pub fn source_info() -> SourceInfo {
-    SourceInfo {
-        name: SOURCE.into(),
-        id_prefix: "samhsa".into(),
-        license: "Public domain (SAMHSA, US federal government work); \
-                  list via OEPS, doi:10.5281/zenodo.5842465"
-            .into(),
-        retrieved: "2021-07-28".into(),
-    }
+    SourceInfo::new(
+        SOURCE,
+        "samhsa",
+        "Public domain (SAMHSA, US federal government work); \
+         list via OEPS, doi:10.5281/zenodo.5842465",
+        "2021-07-28",
+    )
 }
 
 /// Parses the national list. See the module docs for the repairs it makes.
@@ -64,16 +63,9 @@ pub(crate) fn parse_records(path: &Path) -> Result<(Parsed, Vec<usize>)> {
     // Fold key -> index in `parsed.listings`.
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut rec = StringRecord::new();
-    while csv.next_record(&mut rec)? {
-        parsed.read += 1;
-        let record = parsed.read;
-        let problem = |kind, field: &str, reason: String| Problem {
-            kind,
-            source: SOURCE.into(),
-            record,
-            field: field.into(),
-            reason,
-        };
+    while let Some(record) = csv.next_record(&mut rec)? {
+        parsed.read = record;
+        let problem = |kind, field: &str, reason| Problem::new(kind, SOURCE, record, field, reason);
         let Some(name) = field(&rec, col.name1) else {
             parsed.problems.push(problem(
                 ProblemKind::Rejected,
@@ -135,33 +127,18 @@ pub(crate) fn parse_records(path: &Path) -> Result<(Parsed, Vec<usize>)> {
             parsed.problems.push(problem(ProblemKind::Repaired, "name1", reason));
             continue;
         }
-        let location = match (field(&rec, col.latitude), field(&rec, col.longitude)) {
-            (Some(lat), Some(lon)) => match (lat.parse::<f64>(), lon.parse::<f64>()) {
-                (Ok(lat), Ok(lon)) => Some(Location { lat, lon, approximate: false }),
-                _ => {
-                    parsed.problems.push(problem(
-                        ProblemKind::Repaired,
-                        "latitude",
-                        format!("coordinates ({lat}, {lon}) are not numbers: dropped"),
-                    ));
-                    None
-                }
-            },
-            _ => None,
-        };
+        let location = point(&rec, col.latitude, col.longitude).unwrap_or_else(|reason| {
+            parsed.problems.push(problem(ProblemKind::Repaired, "latitude", reason));
+            None
+        });
         let id = stable_id(
             &info.id_prefix,
             &[key.as_str(), state.as_deref().unwrap_or_default()].join("|"),
         );
         let listing = Listing {
-            sources: vec![SourceRef {
-                name: SOURCE.into(),
-                // The list has no record ids of its own: the row number within the file is the
-                // only handle that finds the record again.
-                record_id: format!("row {record}"),
-                retrieved: Some(info.retrieved.clone()),
-                license: Some(info.license.clone()),
-            }],
+            // The list has no record ids of its own: the row number within the file is the only
+            // handle that finds the record again.
+            sources: vec![info.source_ref(format!("row {record}"))],
             last_verified: Some(info.retrieved.clone()),
             id,
             name,

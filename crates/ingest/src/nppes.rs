@@ -35,14 +35,16 @@
 //! `enumeration_type`, so they are counted. Deactivated records, records without a name or a
 //! location address, and non-US locations are rejected likewise.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use iop_core::id::stable_id;
-use iop_core::{Address, Attr, Listing, Phones, SourceRef};
+use iop_core::{Address, Attr, Listing, Phones};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::source::{Error, Parsed, Problem, ProblemKind, Result, SourceInfo};
+use crate::source::{
+    Parsed, Problem, ProblemKind, Result, SourceInfo, is_iso_date, parse_saved, response_error,
+};
 
 /// Source name stamped on NPPES listings.
 pub const SOURCE_NAME: &str = "nppes";
@@ -61,33 +63,20 @@ pub const LEVEL_BY_TAXONOMY: [(&str, &str); 4] = [
 
 /// The [`SourceInfo`] of NPPES data retrieved on `retrieved` (`YYYY-MM-DD`).
 pub fn source_info(retrieved: &str) -> SourceInfo {
-    SourceInfo {
-        name: SOURCE_NAME.to_owned(),
-        id_prefix: ID_PREFIX.to_owned(),
-        license: LICENSE.to_owned(),
-        retrieved: retrieved.to_owned(),
-    }
+    SourceInfo::new(SOURCE_NAME, ID_PREFIX, LICENSE, retrieved)
 }
 
 /// Parses a saved response file (a page written by the NPPES client).
 pub fn parse_file(path: &Path, info: &SourceInfo) -> Result<Parsed> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| Error::Read { path: path.to_owned(), source })?;
-    parse_response(&text, info).map_err(|e| match e {
-        Error::Format { message, .. } => Error::Format { path: path.to_owned(), message },
-        other => other,
-    })
+    parse_saved(path, |text| parse_response(text, info))
 }
 
 /// Parses one registry response into listings, one per NPI-2 organisation.
 ///
 /// Text that is not JSON, a registry error answer, or JSON without `results` is an
-/// [`Error::Format`]; an empty result is an empty [`Parsed`].
+/// [`Error::Format`](crate::Error::Format); an empty result is an empty [`Parsed`].
 pub fn parse_response(text: &str, info: &SourceInfo) -> Result<Parsed> {
-    let format = |message: String| Error::Format {
-        path: PathBuf::from(format!("<{} response>", info.name)),
-        message,
-    };
+    let format = |message| response_error(info, message);
     let value: Value = serde_json::from_str(text)
         .map_err(|e| format(format!("not an NPI Registry response: invalid JSON: {e}")))?;
     if let Some(errors) = value.get("Errors") {
@@ -112,14 +101,8 @@ pub fn parse_response(text: &str, info: &SourceInfo) -> Result<Parsed> {
     let mut parsed = Parsed { read: results.len(), ..Parsed::default() };
     for (i, result) in results.iter().enumerate() {
         let record = i + 1;
-        let mut problem = |kind, field: &str, reason: String| {
-            parsed.problems.push(Problem {
-                kind,
-                source: info.name.clone(),
-                record,
-                field: field.to_owned(),
-                reason,
-            });
+        let mut problem = |kind, field: &str, reason| {
+            parsed.problems.push(Problem::new(kind, &info.name, record, field, reason));
         };
         let npi: Npi = match serde_json::from_value(result.clone()) {
             Ok(npi) => npi,
@@ -306,7 +289,7 @@ fn to_listing(
     }
 
     let last_verified = text(npi.basic.last_updated)
-        .filter(|d| is_date(d))
+        .filter(|d| is_iso_date(d))
         .unwrap_or_else(|| info.retrieved.clone());
     Some(Listing {
         id: stable_id(&info.id_prefix, &number),
@@ -323,24 +306,10 @@ fn to_listing(
         phones: Phones { main: phone, intake: None, hotline: None },
         levels,
         services,
-        sources: vec![SourceRef {
-            name: info.name.clone(),
-            record_id: number,
-            retrieved: Some(info.retrieved.clone()),
-            license: Some(info.license.clone()),
-        }],
+        sources: vec![info.source_ref(number)],
         last_verified: Some(last_verified),
         ..Listing::default()
     })
-}
-
-/// `YYYY-MM-DD`.
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// Words kept in capitals: legal forms, credentials, directions, common acronyms of the field.
@@ -442,12 +411,5 @@ mod tests {
         assert_eq!(tidy_case("JOHN SMITH M.D."), "John Smith M.D.");
         assert_eq!(tidy_case("1014 E MARKET ST BLDG 2"), "1014 E Market St Bldg 2");
         assert_eq!(tidy_case("Region Ten, a CSB"), "Region Ten, a CSB", "mixed case is kept");
-    }
-
-    #[test]
-    fn dates_are_checked() {
-        assert!(is_date("2018-09-22"));
-        assert!(!is_date("2018-9-22"));
-        assert!(!is_date("22/09/2018"));
     }
 }

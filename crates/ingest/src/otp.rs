@@ -18,9 +18,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use csv::StringRecord;
-use iop_core::{Address, Attr, Listing, Location, SourceRef, id::stable_id};
+use iop_core::{Address, Attr, Listing, id::stable_id};
 
-use crate::csvfile::{CsvFile, field};
+use crate::csvfile::{CsvFile, field, point};
 use crate::source::{Parsed, Problem, ProblemKind, Result, SourceInfo};
 
 /// Provenance name of this source.
@@ -28,14 +28,13 @@ pub const SOURCE: &str = "samhsa-otp-2021";
 
 /// The identity and license of this source.
 pub fn source_info() -> SourceInfo {
-    SourceInfo {
-        name: SOURCE.into(),
-        id_prefix: "otp".into(),
-        license: "Public domain (SAMHSA, US federal government work); \
-                  directory via OEPS, doi:10.5281/zenodo.5842465"
-            .into(),
-        retrieved: "2021-07-28".into(),
-    }
+    SourceInfo::new(
+        SOURCE,
+        "otp",
+        "Public domain (SAMHSA, US federal government work); \
+         directory via OEPS, doi:10.5281/zenodo.5842465",
+        "2021-07-28",
+    )
 }
 
 /// Parses the OTP directory.
@@ -60,16 +59,9 @@ pub(crate) fn parse_records(path: &Path) -> Result<(Parsed, Vec<usize>)> {
     let mut records = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut rec = StringRecord::new();
-    while csv.next_record(&mut rec)? {
-        parsed.read += 1;
-        let record = parsed.read;
-        let problem = |kind, field: &str, reason: String| Problem {
-            kind,
-            source: SOURCE.into(),
-            record,
-            field: field.into(),
-            reason,
-        };
+    while let Some(record) = csv.next_record(&mut rec)? {
+        parsed.read = record;
+        let problem = |kind, field: &str, reason| Problem::new(kind, SOURCE, record, field, reason);
         let Some(name) = field(&rec, c_name) else {
             parsed.problems.push(problem(
                 ProblemKind::Rejected,
@@ -95,20 +87,10 @@ pub(crate) fn parse_records(path: &Path) -> Result<(Parsed, Vec<usize>)> {
             ));
             continue;
         }
-        let location = match (field(&rec, c_lat), field(&rec, c_lon)) {
-            (Some(lat), Some(lon)) => match (lat.parse::<f64>(), lon.parse::<f64>()) {
-                (Ok(lat), Ok(lon)) => Some(Location { lat, lon, approximate: false }),
-                _ => {
-                    parsed.problems.push(problem(
-                        ProblemKind::Repaired,
-                        "Latitude",
-                        format!("coordinates ({lat}, {lon}) are not numbers: dropped"),
-                    ));
-                    None
-                }
-            },
-            _ => None,
-        };
+        let location = point(&rec, c_lat, c_lon).unwrap_or_else(|reason| {
+            parsed.problems.push(problem(ProblemKind::Repaired, "Latitude", reason));
+            None
+        });
         let listing = Listing {
             id: stable_id(&info.id_prefix, &key),
             name,
@@ -116,13 +98,8 @@ pub(crate) fn parse_records(path: &Path) -> Result<(Parsed, Vec<usize>)> {
             location,
             levels: Attr::partial(["otp"]),
             services: vec!["Opioid treatment program (OTP)".into()],
-            sources: vec![SourceRef {
-                name: SOURCE.into(),
-                // No record ids in the directory: the row number finds the record again.
-                record_id: format!("row {record}"),
-                retrieved: Some(info.retrieved.clone()),
-                license: Some(info.license.clone()),
-            }],
+            // No record ids in the directory: the row number finds the record again.
+            sources: vec![info.source_ref(format!("row {record}"))],
             last_verified: Some(info.retrieved.clone()),
             ..Listing::default()
         };

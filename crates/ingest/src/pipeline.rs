@@ -6,9 +6,14 @@
 //! listings as JSON Lines in the API's listing shape (the one `Listing` serialises to).
 //!
 //! Source files are recognised by their content, not their names: a CSV by its header, JSON by
-//! its shape, a folder by its HSDS `datapackage.json`. So `iop ingest FILE` works on a file
-//! saved anywhere under any name, and the shipped folders can hold reference tables (the 2018
-//! service-code key, the API's state ids) that are not listing sources.
+//! its shape, a folder by its HSDS tables (`services.csv.gz` beside a `datapackage.json` for
+//! the 2-1-1 Miami package, a plain `services.csv` for an HSDS 3.0 tabular package). So
+//! `iop ingest FILE` works on a file saved anywhere under any name, and the shipped folders can
+//! hold reference tables (the 2018 service-code key, the API's state ids) that are not listing
+//! sources.
+//!
+//! Curated program sheets apply after the merge: those of `data/sheets` when the shipped data is
+//! ingested, or those of the folders given to [`ingest_with_sheets`], whatever the sources.
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
@@ -17,7 +22,9 @@ use std::path::{Path, PathBuf};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use iop_core::Listing;
 use iop_geo::Geocoder;
+use iop_hsds::hsds3::{self, Hsds3Source};
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::merge::merge;
 use crate::report::{SourceSummary, Summary};
@@ -41,6 +48,14 @@ impl IngestOptions {
     /// Every shipped source, no progress bars.
     pub fn shipped(data_dir: impl Into<PathBuf>) -> IngestOptions {
         IngestOptions { data_dir: data_dir.into(), sources: Vec::new(), progress: false }
+    }
+
+    /// The program sheet folders [`ingest`] applies: `data_dir/sheets` when the shipped data
+    /// is ingested (and the folder is there), none when sources are given. [`ingest_with_sheets`]
+    /// names the folders instead.
+    pub fn default_sheet_dirs(&self) -> Vec<PathBuf> {
+        let shipped = self.data_dir.join("sheets");
+        if self.sources.is_empty() && shipped.is_dir() { vec![shipped] } else { Vec::new() }
     }
 }
 
@@ -73,7 +88,40 @@ pub enum SourceKind {
     HsdsMiami,
     /// A saved NPPES NPI Registry API response (JSON object with `result_count`).
     Nppes,
+    /// Open Referral HSDS 3.0 JSON: a service, a service at location, an organization with its
+    /// services, a page of them (`{"contents": [...]}`), or an array of them.
+    Hsds3Json,
+    /// An Open Referral HSDS 3.0 tabular package: a folder with an uncompressed `services.csv`
+    /// (and `locations.csv`, `schedules.csv`, ... beside it).
+    Hsds3Tabular,
 }
+
+/// Source name of HSDS 3.0 listings (the publisher is not known from the format).
+pub const HSDS3_SOURCE: &str = "hsds3";
+/// Id prefix of HSDS 3.0 listings: `hsds3-` and the hash of `service id@service-at-location id`.
+pub const HSDS3_ID_PREFIX: &str = "hsds3";
+
+/// Keys only an HSDS 3.0 service has (a location, an organization or a taxonomy has none of
+/// them), used to tell HSDS 3.0 JSON from other JSON.
+const HSDS3_SERVICE_KEYS: &[&str] = &[
+    "service_at_locations",
+    "organization",
+    "status",
+    "program",
+    "assured_date",
+    "eligibility_description",
+    "application_process",
+    "fees_description",
+    "interpretation_services",
+    "wait_time",
+    "minimum_age",
+    "maximum_age",
+    "accreditations",
+    "licenses",
+    "cost_options",
+    "required_documents",
+    "service_areas",
+];
 
 /// A source file (or folder) and its format.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -92,10 +140,15 @@ impl SourceFile {
         let meta = std::fs::metadata(path)
             .map_err(|source| Error::Read { path: path.to_owned(), source })?;
         if meta.is_dir() {
+            // The 2-1-1 Miami package (HSDS 1.x) is gzipped; an HSDS 3.0 tabular package (as
+            // Open Referral publishes its examples) is plain CSV. Both may carry a
+            // `datapackage.json`, so the gzipped tables decide.
             return if path.join("datapackage.json").is_file()
                 && path.join("services.csv.gz").is_file()
             {
                 found(SourceKind::HsdsMiami)
+            } else if path.join("services.csv").is_file() {
+                found(SourceKind::Hsds3Tabular)
             } else {
                 Ok(None)
             };
@@ -104,16 +157,34 @@ impl SourceFile {
         let text = String::from_utf8_lossy(&head);
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
         if trimmed.starts_with('{') {
-            return if trimmed.contains("\"rows\"") {
-                found(SourceKind::FindTreatment)
+            if trimmed.contains("\"rows\"") {
+                return found(SourceKind::FindTreatment);
             } else if trimmed.contains("\"result_count\"") {
-                found(SourceKind::Nppes)
-            } else {
-                Ok(None)
-            };
+                return found(SourceKind::Nppes);
+            }
         }
-        if trimmed.starts_with('[') {
-            return found(SourceKind::FindTreatment2025Ca);
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            // The keys that tell HSDS 3.0 apart can come anywhere in a document (the examples
+            // put `service_at_locations` after 3 kB of text), so the whole document is read.
+            return match read_json_value(path)? {
+                Some(doc) if is_hsds3(&doc) => found(SourceKind::Hsds3Json),
+                // Any other array is the 2025 California records, as before HSDS 3.0 was read.
+                _ if trimmed.starts_with('[') => found(SourceKind::FindTreatment2025Ca),
+                Some(_) => Ok(None),
+                // Broken JSON that names HSDS keys: let the HSDS reader say where it breaks.
+                None if [
+                    "\"service_at_locations\"",
+                    "\"service\"",
+                    "\"services\"",
+                    "\"contents\"",
+                ]
+                .iter()
+                .any(|k| trimmed.contains(k)) =>
+                {
+                    found(SourceKind::Hsds3Json)
+                }
+                None => Ok(None),
+            };
         }
         let header: Vec<&str> =
             trimmed.lines().next().unwrap_or_default().split(',').map(str::trim).collect();
@@ -142,7 +213,47 @@ impl SourceFile {
             SourceKind::Dhcs => dhcs::SOURCE,
             SourceKind::HsdsMiami => iop_hsds::miami::SOURCE,
             SourceKind::Nppes => crate::nppes::SOURCE_NAME,
+            SourceKind::Hsds3Json | SourceKind::Hsds3Tabular => HSDS3_SOURCE,
         }
+    }
+}
+
+/// A whole JSON file (through gzip when it is gzipped); `None` when it is not JSON.
+fn read_json_value(path: &Path) -> Result<Option<Value>> {
+    let read_err = |source| Error::Read { path: path.to_owned(), source };
+    let mut raw = Vec::new();
+    std::fs::File::open(path).map_err(read_err)?.read_to_end(&mut raw).map_err(read_err)?;
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut plain = Vec::new();
+        if flate2::read::GzDecoder::new(raw.as_slice()).read_to_end(&mut plain).is_err() {
+            return Ok(None);
+        }
+        raw = plain;
+    }
+    Ok(serde_json::from_slice(&raw).ok())
+}
+
+/// Whether a JSON document is HSDS 3.0 listing data: a service, a service at location, an
+/// organization with its services, a page of them, or an array of them. The first item
+/// decides, so that a malformed later item is reported by the HSDS reader with its path,
+/// not taken for "not a listing source".
+fn is_hsds3(doc: &Value) -> bool {
+    let item = |v: &Value| {
+        v.as_object().is_some_and(|o| {
+            o.get("service").is_some_and(Value::is_object)
+                || o.contains_key("services")
+                || HSDS3_SERVICE_KEYS.iter().any(|k| o.contains_key(*k))
+        })
+    };
+    match doc {
+        Value::Array(items) => items.first().is_some_and(item),
+        Value::Object(o) => match o.get("contents") {
+            // An empty page is HSDS 3.0 when it says it is a page.
+            Some(Value::Array(items)) => items.first().map_or(o.contains_key("total_items"), item),
+            Some(_) => true,
+            None => item(doc),
+        },
+        _ => false,
     }
 }
 
@@ -234,24 +345,67 @@ fn parse_source(source: &SourceFile) -> Result<Loaded> {
             let info = crate::nppes::source_info(&retrieved_date(path)?);
             loaded(with_record_numbers(crate::nppes::parse_file(path, &info)?))
         }
+        SourceKind::Hsds3Json | SourceKind::Hsds3Tabular => parse_hsds3(source)?,
     })
 }
 
-/// The 2-1-1 Miami HSDS data package, through `iop-hsds`. Its listings are services, not rows
-/// of one table, so their record numbers are their 1-based positions among the importer's
-/// listings; the importer's own problems name their table rows.
-fn parse_hsds_miami(dir: &Path) -> Result<Loaded> {
-    let today = civil_date(
+/// Today's date (UTC), for telling expired sessions.
+fn today() -> String {
+    civil_date(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
-    );
-    let hsds = iop_hsds::miami::parse_dir(dir, &today).map_err(|e| match e {
+    )
+}
+
+/// The 2-1-1 Miami HSDS data package, through `iop-hsds`. Its listings are services: their
+/// record numbers are their rows in `services.csv.gz`, as in the importer's own problems.
+fn parse_hsds_miami(dir: &Path) -> Result<Loaded> {
+    let hsds = iop_hsds::miami::parse_dir(dir, &today()).map_err(hsds_error)?;
+    Ok(from_hsds(hsds))
+}
+
+/// An HSDS 3.0 JSON file or tabular folder, through `iop_hsds::hsds3`. The publisher is not
+/// known from the format, so the listings carry [`HSDS3_SOURCE`], no license, and the file's
+/// date as their retrieval date. Malformed input (`opens_at` "25:00", a missing `id`) stops the
+/// file with an error naming it and the field, or the CSV file and line.
+fn parse_hsds3(source: &SourceFile) -> Result<Loaded> {
+    let path = source.path.as_path();
+    let dated = match source.kind {
+        SourceKind::Hsds3Tabular => path.join("services.csv"),
+        _ => path.to_owned(),
+    };
+    let info = Hsds3Source {
+        name: HSDS3_SOURCE.to_owned(),
+        id_prefix: HSDS3_ID_PREFIX.to_owned(),
+        license: None,
+        retrieved: Some(retrieved_date(&dated)?),
+    };
+    let today = today();
+    let hsds = match source.kind {
+        SourceKind::Hsds3Tabular => hsds3::read_tabular(path, &info, &today),
+        _ => hsds3::read_json(path, &info, &today),
+    }
+    .map_err(hsds_error)?;
+    Ok(from_hsds(hsds))
+}
+
+/// An `iop-hsds` error as ours, naming the file (the CSV table, not only its folder) once.
+fn hsds_error(e: iop_hsds::Error) -> Error {
+    match e {
         iop_hsds::Error::Read { path, source } => Error::Read { path, source },
-        other @ (iop_hsds::Error::Line { .. } | iop_hsds::Error::Field { .. }) => {
-            Error::Format { path: dir.to_owned(), message: other.to_string() }
+        iop_hsds::Error::Line { path, line, message } => {
+            Error::Format { path, message: format!("line {line}: {message}") }
         }
-    })?;
+        iop_hsds::Error::Field { path, field, message } => {
+            Error::Format { path, message: format!("field {field}: {message}") }
+        }
+    }
+}
+
+/// An `iop-hsds` importer's output as a loaded source; its problems keep their fields and
+/// record numbers, and each listing keeps the record number the importer gave it.
+fn from_hsds(hsds: iop_hsds::HsdsParsed) -> Loaded {
     let problems = hsds
         .problems
         .into_iter()
@@ -267,9 +421,13 @@ fn parse_hsds_miami(dir: &Path) -> Result<Loaded> {
             reason: p.reason,
         })
         .collect();
-    let records = (1..=hsds.listings.len()).collect();
+    let records = if hsds.records.len() == hsds.listings.len() {
+        hsds.records
+    } else {
+        (1..=hsds.listings.len()).collect()
+    };
     let parsed = Parsed { read: hsds.read, listings: hsds.listings, problems };
-    Ok(Loaded { parsed, records, left_out: hsds.left_out })
+    Loaded { parsed, records, left_out: hsds.left_out }
 }
 
 /// The record numbers of a parser's listings, for parsers that do not return them: listings
@@ -339,10 +497,28 @@ fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
     bar
 }
 
-/// Reads, validates and merges the sources. Fails only when a source cannot be read
+/// Reads, validates and merges the sources, then applies the default program sheets
+/// ([`IngestOptions::default_sheet_dirs`]). Fails only when a source cannot be read
 /// ([`Error::Read`], naming the file) or is not in its format ([`Error::Format`]); bad records
 /// are left out or repaired and reported in [`Summary::problems`].
 pub fn ingest(opts: &IngestOptions, geo: &Geocoder) -> Result<Ingest> {
+    ingest_with_sheets(opts, &[], geo)
+}
+
+/// [`ingest`], applying the program sheets of `sheet_dirs` (whatever the sources) instead of
+/// the default ones; an empty `sheet_dirs` means the default. A bad sheet, or one naming an id
+/// that is not among the listings, is reported in [`Summary::problems`] and the rest apply; a
+/// folder that cannot be read or holds no `*.toml` sheet is an error naming it.
+pub fn ingest_with_sheets(
+    opts: &IngestOptions,
+    sheet_dirs: &[PathBuf],
+    geo: &Geocoder,
+) -> Result<Ingest> {
+    let sheet_files = if sheet_dirs.is_empty() {
+        sheet_files(&opts.default_sheet_dirs(), false)?
+    } else {
+        sheet_files(sheet_dirs, true)?
+    };
     let sources = if opts.sources.is_empty() {
         shipped_sources(&opts.data_dir)?.into_iter().collect()
     } else {
@@ -365,9 +541,10 @@ pub fn ingest(opts: &IngestOptions, geo: &Geocoder) -> Result<Ingest> {
                     return Err(Error::Format {
                         path: path.clone(),
                         message: "not a known listing source (expected a FindTreatment.gov API \
-                                  response, the 2018 locator export, the 2025 California \
-                                  records, the SAMHSA national or OTP list, the DHCS list, or \
-                                  an HSDS folder)"
+                                  response, an NPPES API response, the 2018 locator export, \
+                                  the 2025 California records, the SAMHSA national or OTP \
+                                  list, the DHCS list, HSDS 3.0 JSON services, or an HSDS \
+                                  folder)"
                             .into(),
                     });
                 }
@@ -422,27 +599,45 @@ pub fn ingest(opts: &IngestOptions, geo: &Geocoder) -> Result<Ingest> {
     bar.inc(1);
     bar.finish_and_clear();
     summary.merge = stats;
-    let sheets_dir = opts.data_dir.join("sheets");
-    if opts.sources.is_empty() && sheets_dir.is_dir() {
-        apply_sheets(&sheets_dir, &mut listings, &mut summary)?;
-    }
+    apply_sheets(&sheet_files, &mut listings, &mut summary)?;
     summary.count_listings(&listings);
     Ok(Ingest { listings, summary })
 }
 
-/// Applies every curated program sheet in `dir`. A bad sheet is rejected with its file, line
-/// and reason, and the other sheets still apply; a sheet naming an id no source lists is
-/// reported. Sheets apply after the merge, so they reach the merged listing by its stable id.
-fn apply_sheets(dir: &Path, listings: &mut [Listing], summary: &mut Summary) -> Result<()> {
-    let read_err = |source| Error::Read { path: dir.to_owned(), source };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(read_err)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
+/// The program sheets (`*.toml`) in `dirs`, each folder's in file-name order. A folder that
+/// cannot be read is an error naming it, and so is one that holds no sheet at all when it was
+/// asked for by name (a mistyped folder, not an empty result). Listed before the sources are
+/// read, so such a mistake costs no time.
+fn sheet_files(dirs: &[PathBuf], asked_for: bool) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for dir in dirs {
+        let read_err = |source| Error::Read { path: dir.to_owned(), source };
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(read_err)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        if found.is_empty() && asked_for {
+            return Err(Error::Format {
+                path: dir.to_owned(),
+                message: "the folder holds no program sheet (*.toml)".into(),
+            });
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+/// Applies the program sheets in `files`. A bad sheet is rejected with its file, line and
+/// reason, and the other sheets still apply; a sheet naming an id no source lists is reported,
+/// never fatal. Sheets apply after the merge, so they reach the merged listing by its stable id.
+fn apply_sheets(files: &[PathBuf], listings: &mut [Listing], summary: &mut Summary) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
     let mut sheets = Vec::new();
-    for file in &files {
+    for file in files {
         let text = std::fs::read_to_string(file)
             .map_err(|source| Error::Read { path: file.clone(), source })?;
         summary.sheets.read += 1;

@@ -2,8 +2,8 @@
 //!
 //! A sheet is a TOML file in `data/sheets/` (format in `data/sheets/README.md`): the listing it
 //! attaches to, its IOP tracks (days, start, end, format, hours per week, duration), intake
-//! phone, whether it accepts new clients, where the facts came from, and the date each was
-//! confirmed. [`load_sheets`] reads and checks every sheet of a folder, rejecting a bad one
+//! phone, whether it accepts new clients, the states its virtual tracks serve, where the facts
+//! came from, and the date each was confirmed. [`load_sheets`] reads and checks every sheet of a folder, rejecting a bad one
 //! with its file, line and reason; [`apply`] merges them into listings by id.
 //!
 //! Nothing in a sheet is guessed: a field that the program did not state is left out, and a
@@ -59,6 +59,9 @@ pub struct Sheet {
     pub intake_phone: Option<String>,
     /// Whether the program accepts new clients.
     pub accepting_new_clients: Option<bool>,
+    /// USPS codes of the states whose residents the program's virtual or hybrid tracks serve,
+    /// sorted: a virtual search anywhere in them finds the listing, whatever the distance.
+    pub serves_states: Vec<String>,
     /// IOP tracks.
     pub tracks: Vec<Track>,
 }
@@ -121,6 +124,8 @@ struct RawSheet {
     intake_phone: Option<Spanned<String>>,
     #[serde(default)]
     accepting_new_clients: Option<bool>,
+    #[serde(default)]
+    serves_states: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     tracks: Vec<Spanned<RawTrack>>,
 }
@@ -263,6 +268,33 @@ pub fn parse_sheet(file: &Path, text: &str) -> Result<Sheet, SheetError> {
             confirmed: date(&t.confirmed, "confirmed")?,
         });
     }
+    let mut serves_states = BTreeSet::new();
+    if let Some(list) = &raw.serves_states {
+        for code in list.get_ref() {
+            let st = iop_core::states::by_code(code.get_ref()).ok_or_else(|| {
+                let reason = format!(
+                    "serves_states: {:?} is not the USPS code of a US state, DC or territory",
+                    code.get_ref()
+                );
+                invalid(code.span(), reason)
+            })?;
+            serves_states.insert(st.code.to_owned());
+        }
+        if serves_states.is_empty() {
+            return Err(invalid(list.span(), "serves_states is empty: leave it out".into()));
+        }
+        // Residents of a state are served from afar only by a virtual or hybrid track; without
+        // one the list would make an in-person program show up in virtual searches.
+        if !tracks
+            .iter()
+            .any(|t| matches!(t.format, Some(SessionFormat::Virtual | SessionFormat::Hybrid)))
+        {
+            return Err(invalid(
+                list.span(),
+                "serves_states needs a track with format = \"virtual\" or \"hybrid\"".into(),
+            ));
+        }
+    }
     Ok(Sheet {
         file: file.to_owned(),
         listing_id: id.to_owned(),
@@ -271,6 +303,7 @@ pub fn parse_sheet(file: &Path, text: &str) -> Result<Sheet, SheetError> {
         source_note,
         intake_phone,
         accepting_new_clients: raw.accepting_new_clients,
+        serves_states: serves_states.into_iter().collect(),
         tracks,
     })
 }
@@ -287,8 +320,9 @@ fn is_date(s: &str) -> bool {
 
 /// Merges sheets into listings by id: each track becomes a [`SessionKind::Program`] session
 /// (replacing a session with the same days and times), facets are derived again, the intake
-/// phone and "accepting new clients" are set, and `last_verified` becomes the most recent
-/// confirmation date when that is newer. A sheet naming an unknown id is reported.
+/// phone and "accepting new clients" are set, `serves_states` joins the listing's
+/// `virtual_states`, and `last_verified` becomes the most recent confirmation date when that is
+/// newer. A sheet naming an unknown id is reported.
 pub fn apply(sheets: &[Sheet], listings: &mut [Listing]) -> SheetReport {
     let mut report = SheetReport::default();
     for sheet in sheets {
@@ -329,6 +363,7 @@ pub fn apply(sheets: &[Sheet], listings: &mut [Listing]) -> SheetReport {
         if let Some(a) = sheet.accepting_new_clients {
             listing.accepting_new_clients = Some(a);
         }
+        listing.virtual_states.extend(sheet.serves_states.iter().cloned());
         let newest = sheet.last_confirmed();
         if listing.last_verified.as_deref().is_none_or(|v| v < newest) {
             listing.last_verified = Some(newest.to_owned());
@@ -422,6 +457,83 @@ confirmed = "2019-07-29"
         assert!(e.starts_with("bad.toml: line 6: unknown field `lable`"), "{e}");
         let e = bad("listing_id = \"x\"\nconfirmed = [\n");
         assert!(e.starts_with("bad.toml: line "), "{e}");
+    }
+
+    /// GOOD with `serves_states = <states>` (line 4) and the track in `format` (line 11).
+    fn serving(states: &str, format: &str) -> String {
+        GOOD.replace(
+            "source_note = \"test\"\n",
+            &format!("source_note = \"test\"\nserves_states = {states}\n"),
+        )
+        .replace("end = \"21:00\"\n", &format!("end = \"21:00\"\nformat = \"{format}\"\n"))
+    }
+
+    #[test]
+    fn serves_states_is_checked_and_normalised() {
+        let sheet = parse_sheet(Path::new("v.toml"), &serving(r#"["FL", "ga", "FL"]"#, "virtual"))
+            .expect("a virtual track serving two states");
+        assert_eq!(sheet.serves_states, vec!["FL".to_owned(), "GA".to_owned()]);
+        // A hybrid track serves from afar too; DC and Puerto Rico are codes like any state's.
+        let sheet =
+            parse_sheet(Path::new("h.toml"), &serving(r#"["DC", "PR"]"#, "hybrid")).unwrap();
+        assert_eq!(sheet.serves_states, vec!["DC".to_owned(), "PR".to_owned()]);
+        // Without the key nothing changes.
+        assert!(parse_sheet(Path::new("g.toml"), GOOD).unwrap().serves_states.is_empty());
+
+        assert_eq!(
+            bad(&serving(r#"["FL", "XX"]"#, "virtual")),
+            "bad.toml: line 4: serves_states: \"XX\" is not the USPS code of a US state, DC or \
+             territory"
+        );
+        assert_eq!(
+            bad(&serving(r#"["Florida"]"#, "virtual")),
+            "bad.toml: line 4: serves_states: \"Florida\" is not the USPS code of a US state, DC \
+             or territory"
+        );
+        assert_eq!(
+            bad(&serving(r#"["FL"]"#, "in_person")),
+            "bad.toml: line 4: serves_states needs a track with format = \"virtual\" or \"hybrid\""
+        );
+        // A track without a stated format is not virtual either.
+        let no_format = GOOD.replace(
+            "source_note = \"test\"\n",
+            "source_note = \"test\"\nserves_states = [\"FL\"]\n",
+        );
+        assert_eq!(
+            bad(&no_format),
+            "bad.toml: line 4: serves_states needs a track with format = \"virtual\" or \"hybrid\""
+        );
+        assert_eq!(
+            bad(&serving("[]", "virtual")),
+            "bad.toml: line 4: serves_states is empty: leave it out"
+        );
+        let e = bad(&serving(r#""FL""#, "virtual"));
+        assert!(e.starts_with("bad.toml: line 4: invalid type: string"), "{e}");
+        // A misspelt key is still an error, never a silently dropped fact.
+        let e = bad(&serving(r#"["FL"]"#, "virtual").replace("serves_states", "serve_states"));
+        assert!(e.starts_with("bad.toml: line 4: unknown field `serve_states`"), "{e}");
+    }
+
+    #[test]
+    fn serves_states_makes_the_listing_a_virtual_match_there() {
+        let sheet =
+            parse_sheet(Path::new("v.toml"), &serving(r#"["FL", "GA"]"#, "virtual")).unwrap();
+        let mut listings = vec![Listing {
+            id: "m211-32f5123dff5bf4ee".into(),
+            virtual_states: ["AL".to_owned()].into_iter().collect(),
+            ..Listing::default()
+        }];
+        let report = apply(&[sheet], &mut listings);
+        assert_eq!(report.sessions, 1);
+        let l = &listings[0];
+        assert_eq!(l.schedule.sessions[0].format, Some(SessionFormat::Virtual));
+        assert_eq!(l.schedule.facet("virtual"), Tri::Yes);
+        assert_eq!(l.schedule.facet("evening"), Tri::Yes);
+        // What another source said stays; the sheet adds its states.
+        let states: Vec<&str> = l.virtual_states.iter().map(String::as_str).collect();
+        assert_eq!(states, ["AL", "FL", "GA"]);
+        assert!(l.serves_virtually("FL") && l.serves_virtually("GA"));
+        assert!(!l.serves_virtually("TX"));
     }
 
     #[test]

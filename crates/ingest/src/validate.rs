@@ -111,10 +111,7 @@ pub fn validate(
     if listing.address.state.is_none()
         && let Some(code) = listing.address.zip.as_deref().and_then(|z| geo.zip_state(z))
     {
-        let why = match &bad_state {
-            Some(raw) => format!("state {raw:?} is not a US state or territory code"),
-            None => "the state is missing".to_owned(),
-        };
+        let why = why_state_is_filled(bad_state.as_deref());
         report(
             ProblemKind::Repaired,
             "address.state",
@@ -180,10 +177,7 @@ pub fn validate(
     if listing.address.state.is_none()
         && let Some(code) = listing.location.and_then(|l| geo.state_at(l.lat, l.lon))
     {
-        let why = match &bad_state {
-            Some(raw) => format!("state {raw:?} is not a US state or territory code"),
-            None => "the state is missing".to_owned(),
-        };
+        let why = why_state_is_filled(bad_state.as_deref());
         report(
             ProblemKind::Repaired,
             "address.state",
@@ -295,6 +289,14 @@ fn centroid(geo: &Geocoder, listing: &Listing) -> Option<(Location, String)> {
         return Some((at, format!("the centre of {city}, {state}")));
     }
     None
+}
+
+/// Why the state is filled in from the ZIP or the point: the one reason, worded once for both.
+fn why_state_is_filled(bad_state: Option<&str>) -> String {
+    match bad_state {
+        Some(raw) => format!("state {raw:?} is not a US state or territory code"),
+        None => "the state is missing".to_owned(),
+    }
 }
 
 fn in_range(lat: f64, lon: f64) -> bool {

@@ -32,19 +32,24 @@ use crate::error::{AppError, ErrorBody};
 use crate::params::{self, SearchParams};
 use crate::{AppState, Searched};
 
-/// API routes, with open CORS (GET only): partner sites call the API from their own pages.
-pub fn routes() -> Router<AppState> {
-    let cors = CorsLayer::new()
+/// The open CORS of both JSON APIs (this one and `/hsds`): any origin, GET only, since partner
+/// sites call them from their own pages. One layer for both, so that they cannot drift apart.
+pub(crate) fn open_cors() -> CorsLayer {
+    CorsLayer::new()
         .allow_origin(AllowOrigin::any())
         .allow_methods([Method::GET])
-        .allow_headers([header::ACCEPT, header::CONTENT_TYPE]);
+        .allow_headers([header::ACCEPT, header::CONTENT_TYPE])
+}
+
+/// API routes, with open CORS (GET only): partner sites call the API from their own pages.
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/search", get(search))
         .route("/api/v1/listings/{id}", get(listing))
         .route("/api/v1/vocabulary", get(vocabulary))
         .route("/api/openapi.json", get(openapi))
         .route("/api/{*rest}", any(not_found))
-        .layer(cors)
+        .layer(open_cors())
 }
 
 /// The documented search parameters. Never deserialised: the query string goes through

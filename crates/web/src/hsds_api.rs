@@ -48,18 +48,18 @@
 //! - `modified_after`: `YYYY-MM-DD` or an RFC 3339 date-time (no zone means UTC); services whose
 //!   `last_modified` (the listing's `last_verified` date at 00:00 UTC) is on or after it.
 //!   Services with no such date are left out. The index cannot filter by date, so the matches
-//!   of the other parameters are read through and filtered here, at most [`MAX_SCAN`] of them
-//!   (more is a 400 naming `modified_after`); without `postcode` they are read state by state
-//!   (see `scan`), and the pages follow that order.
+//!   of the other parameters are read through and filtered here: for `format=json` at most
+//!   [`MAX_SCAN`] of them (more is a 400 naming `modified_after`); without `postcode` they are
+//!   read state by state (see `Scan`), and the pages follow that order.
 //! - `page` (1-based, at most [`MAX_PAGE`]; past the last page, an empty page) and `per_page`
 //!   (1 to [`MAX_PER_PAGE`], default [`DEFAULT_PER_PAGE`]).
 //! - `format`: `json` (default, the paging wrapper) or `ndjson` (every match, one document per
-//!   line, no paging, `page` and `per_page` ignored: `application/x-ndjson`). The body is built
-//!   whole off the async runtime, one at a time ([`MAX_NDJSON_AT_ONCE`]), and bounded: at most
-//!   [`MAX_SCAN`] matches and [`MAX_NDJSON_BYTES`], else a 400 naming `format`. The whole
-//!   directory fits as one-to-one services (`full=false`, about 7 MB for 16,000) or
-//!   `minimal=true`, not as full services (about 6 kB each). A real stream would need a
-//!   `Stream` type (`futures-core`), which this crate does not depend on.
+//!   line, no paging, `page` and `per_page` ignored: `application/x-ndjson`). The lines are
+//!   streamed (`Export`): the index is read a page at a time, on the blocking pool, as the
+//!   client takes the lines, so memory stays at one page per export and there is no cap (the
+//!   whole directory can be exported, fully nested). Bad parameters are found before the
+//!   first line and keep their status codes; a server error after it cuts the transfer short
+//!   (no last chunk), so that a client cannot take a failed export for a complete one.
 //! - `full`: `true` for fully nested documents; by default lists hold only the one-to-one
 //!   fields (as the reference's `service_list` and `organization_list`), and `ndjson` lines are
 //!   fully nested. `minimal=true` (services only): just `id` and `last_modified`.
@@ -72,28 +72,29 @@
 //! Principal items: [`routes`], [`ListQuery`] (the parsed parameters), [`HsdsError`],
 //! [`Catalog`] (UUIDs to listings), [`openapi_document`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Instant;
 
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use iop_core::Listing;
 use iop_core::listing::Filters;
-use iop_core::search::{Area, SearchRequest, Sort};
+use iop_core::search::{Area, SearchRequest, SearchResults, Sort};
 use iop_core::vocabulary::{Group, Lang, Vocabulary};
 use iop_geo::Geocoder;
 use iop_hsds::hsds3::{self, TAXONOMY, uuid_for};
 use iop_index::Index;
 use serde_json::{Map, Value, json};
-use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::params;
 
 /// The HSDS version served.
 pub const HSDS_VERSION: &str = "3.0";
@@ -109,14 +110,13 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 pub const DEFAULT_PROXIMITY_M: f64 = 40_233.6;
 /// Largest `proximity`: 500 miles, in metres (the search API's largest radius).
 pub const MAX_PROXIMITY_M: f64 = 804_672.0;
-/// Most matches read for one `ndjson` answer or one `modified_after` filter: the whole index
-/// (16,000 listings from the shipped data) fits, with room to grow.
+/// Most matches read through for one `format=json` answer that the index cannot filter alone
+/// (`modified_after`, `organization_id` with other parameters): the whole index (16,000
+/// listings from the shipped data) fits, with room to grow. `format=ndjson` has no such cap: it
+/// is streamed.
 pub const MAX_SCAN: usize = 25_000;
-/// Largest `ndjson` body: it is built whole, so this bounds the memory a request takes. The
-/// whole index as one-to-one services (`full=false`) fits; as full services (about 6 kB each)
-/// about 5,000 do.
-pub const MAX_NDJSON_BYTES: usize = 32 << 20;
-/// How many `ndjson` bodies are built at once; more requests wait their turn.
+/// How many `ndjson` chunks (a page of 100 matches as lines) are made at once, over
+/// all the exports being streamed; the others wait their turn between chunks.
 pub const MAX_NDJSON_AT_ONCE: usize = 1;
 
 /// Longest `{id}` looked up; anything longer is no id of ours.
@@ -126,10 +126,6 @@ const SCAN_PAGE: usize = 100;
 
 /// The HSDS routes, with open CORS (GET only), as the JSON API.
 pub fn routes() -> Router<AppState> {
-    let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::any())
-        .allow_methods([Method::GET])
-        .allow_headers([header::ACCEPT, header::CONTENT_TYPE]);
     Router::new()
         .route("/hsds", get(root))
         .route("/hsds/", get(root))
@@ -146,7 +142,7 @@ pub fn routes() -> Router<AppState> {
         .route("/hsds/taxonomy_terms", get(taxonomy_terms))
         .route("/hsds/taxonomy_terms/{id}", get(taxonomy_term))
         .route("/hsds/{*rest}", get(not_found))
-        .layer(cors)
+        .layer(crate::api::open_cors())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,8 +209,9 @@ fn respond(answer: Result<Response, HsdsError>) -> Response {
 // ---------------------------------------------------------------------------------------------
 // Parameters.
 
-/// Every parameter name read by some HSDS route.
-const PARAMS: [&str; 15] = [
+/// The parameters of the list routes (`/hsds/services`, ...), as the OpenAPI document lists
+/// them.
+const LIST_PARAMS: [&str; 11] = [
     "search",
     "postcode",
     "proximity",
@@ -226,11 +223,16 @@ const PARAMS: [&str; 15] = [
     "per_page",
     "format",
     "full",
-    "minimal",
-    "full_service",
-    "top_only",
-    "parent_id",
 ];
+
+/// The other parameter names some HSDS route reads: `minimal` (services), `full_service`
+/// (organizations), `top_only` and `parent_id` (taxonomy terms).
+const OTHER_PARAMS: [&str; 4] = ["minimal", "full_service", "top_only", "parent_id"];
+
+/// `name` as one of our parameter names, if it is one.
+fn our_param(name: &str) -> Option<&'static str> {
+    LIST_PARAMS.iter().chain(&OTHER_PARAMS).copied().find(|p| *p == name)
+}
 
 /// `json` (the paging wrapper) or `ndjson` (every match, one per line).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -296,45 +298,24 @@ impl Default for ListQuery {
     }
 }
 
-/// Strict `application/x-www-form-urlencoded` decoding of one name or value.
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                let hi = (hex[0] as char).to_digit(16)?;
-                let lo = (hex[1] as char).to_digit(16)?;
-                out.push((hi * 16 + lo) as u8);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
 /// The query string as (our parameter name, trimmed non-empty value) pairs; other names are
-/// dropped whatever their value.
+/// dropped whatever their value. Decoded by [`params::decode_for`], the decoder of the search
+/// API, so that both APIs read a URL alike; a value of ours that is not valid text is a 400
+/// naming the parameter.
 fn decode(raw: Option<&str>) -> Result<Vec<(&'static str, String)>, HsdsError> {
-    let mut pairs = Vec::new();
-    for part in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        let Some(name) = percent_decode(k) else { continue };
-        let Some(&name) = PARAMS.iter().find(|p| **p == name) else { continue };
-        let value = percent_decode(v).ok_or_else(|| {
-            bad(name, format!("{name} is not valid text (bad percent-encoding or invalid UTF-8)"))
-        })?;
-        let value = value.trim();
-        if !value.is_empty() {
-            pairs.push((name, value.to_owned()));
-        }
-    }
-    Ok(pairs)
+    let ours: Vec<&str> = LIST_PARAMS.iter().chain(&OTHER_PARAMS).copied().collect();
+    let pairs = params::decode_for(raw.unwrap_or(""), &ours).map_err(|e| {
+        // Decoding fails only on a value of one of `ours`; its message names it.
+        bad(our_param(&e.param).unwrap_or("query"), e.message(Lang::En))
+    })?;
+    Ok(pairs
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let name = our_param(&name)?;
+            let value = value.trim();
+            (!value.is_empty()).then(|| (name, value.to_owned()))
+        })
+        .collect())
 }
 
 fn parse_bool(name: &'static str, v: &str) -> Result<bool, HsdsError> {
@@ -343,6 +324,14 @@ fn parse_bool(name: &'static str, v: &str) -> Result<bool, HsdsError> {
         "false" | "0" => Ok(false),
         _ => Err(bad(name, format!("{name} must be true or false, not {v:?}"))),
     }
+}
+
+/// Text of at most `max` characters.
+fn parse_text(name: &'static str, v: &str, max: usize) -> Result<String, HsdsError> {
+    if v.chars().count() > max {
+        return Err(bad(name, format!("{name} must be at most {max} characters")));
+    }
+    Ok(v.to_owned())
 }
 
 fn parse_int(name: &'static str, v: &str, min: usize, max: usize) -> Result<usize, HsdsError> {
@@ -372,13 +361,7 @@ impl ListQuery {
         let get = |name: &str| scalars.get(name).map(String::as_str);
         let mut q = ListQuery::default();
         if let Some(v) = get("search") {
-            if v.chars().count() > MAX_SEARCH_CHARS {
-                return Err(bad(
-                    "search",
-                    format!("search must be at most {MAX_SEARCH_CHARS} characters"),
-                ));
-            }
-            q.search = Some(v.to_owned());
+            q.search = Some(parse_text("search", v, MAX_SEARCH_CHARS)?);
         }
         if let Some(v) = get("postcode") {
             q.postcode = Some(parse_zip(v).ok_or_else(|| {
@@ -434,13 +417,7 @@ impl ListQuery {
             q.foreign_taxonomy = !is_our_taxonomy(v);
         }
         if let Some(v) = get("organization_id") {
-            if v.chars().count() > MAX_ID_CHARS {
-                return Err(bad(
-                    "organization_id",
-                    format!("organization_id must be at most {MAX_ID_CHARS} characters"),
-                ));
-            }
-            q.organization_id = Some(v.to_owned());
+            q.organization_id = Some(parse_text("organization_id", v, MAX_ID_CHARS)?);
         }
         if let Some(v) = get("modified_after") {
             q.modified_after = Some(parse_instant(v).ok_or_else(|| {
@@ -911,8 +888,10 @@ fn find_term(key: &str) -> Option<&'static Term> {
 // ---------------------------------------------------------------------------------------------
 // Finding listings.
 
-/// Visits every match of `req` and gives the number of matches. More than `cap` matches is an
-/// error naming `param`, found from the first page, before anything else is read.
+/// A read through every match of a request, one page of the index at a time: what the
+/// whole-index reads share (`format=ndjson`, `modified_after`, `organization_id`, the
+/// [`Catalog`]). [`Scan::next_page`] gives the next page, so a reader can stop, or hand the scan
+/// to another thread, between pages.
 ///
 /// The index answers pages of at most [`SCAN_PAGE`], and a deep page costs it as much as all
 /// the pages before it, so reading 20,000 matches page by page would cost it hundreds of full
@@ -922,49 +901,127 @@ fn find_term(key: &str) -> Option<&'static Term> {
 /// states to split the matches exactly: it is checked by counting (listings without a state
 /// would be missed, and a virtual-schedule filter can match a listing in several states), and
 /// otherwise the matches are read in the request's order, page by page.
+#[derive(Debug)]
+struct Scan {
+    /// A page already read, given before the parts.
+    pending: Option<Vec<Listing>>,
+    /// The requests still to read, in order: the states, or the request itself.
+    parts: VecDeque<ScanPart>,
+}
+
+/// One request of a [`Scan`], read page by page.
+#[derive(Debug)]
+struct ScanPart {
+    /// The request, at the page to read next.
+    req: SearchRequest,
+    /// Its number of matches when counted (a state's), which the read must find again.
+    expected: Option<u64>,
+    /// Matches read so far.
+    seen: u64,
+    /// Whether its last page has been read.
+    done: bool,
+}
+
+impl ScanPart {
+    fn new(req: SearchRequest, expected: Option<u64>) -> ScanPart {
+        ScanPart { req, expected, seen: 0, done: false }
+    }
+
+    /// Takes `found` (the answer to `req`) and moves on to the next page, if there is one.
+    fn take(&mut self, found: SearchResults) -> Vec<Listing> {
+        let n = found.hits.len();
+        self.seen += n as u64;
+        if n < self.req.per_page || (self.req.page * self.req.per_page) as u64 >= found.total {
+            self.done = true;
+        } else {
+            self.req.page += 1;
+        }
+        found.hits.into_iter().map(|h| h.listing).collect()
+    }
+}
+
+impl Scan {
+    /// A scan of one listing (or of none).
+    fn one(listing: Option<Listing>) -> Scan {
+        Scan { pending: listing.map(|l| vec![l]), parts: VecDeque::new() }
+    }
+
+    /// A scan of every match of `req`. More than `cap` matches is an error naming `param`,
+    /// found from the first page, before anything else is read.
+    fn start(
+        index: &Index,
+        req: &SearchRequest,
+        cap: usize,
+        param: &'static str,
+    ) -> Result<Scan, HsdsError> {
+        let mut r = req.clone();
+        r.per_page = SCAN_PAGE;
+        r.page = 1;
+        let first = index.search(&r)?;
+        let total = first.total;
+        if total > cap as u64 {
+            return Err(bad(
+                param,
+                format!(
+                    "{param}: {total} services match, more than the {cap} this can read at \
+                     once; narrow the request with search, postcode or taxonomy_term_id"
+                ),
+            ));
+        }
+        if total > SCAN_PAGE as u64
+            && let Some(parts) = state_parts(index, req, total)?
+        {
+            let parts = parts.into_iter().map(|(r, n)| ScanPart::new(r, Some(n))).collect();
+            return Ok(Scan { pending: None, parts });
+        }
+        let mut part = ScanPart::new(r, None);
+        let pending = part.take(first);
+        Ok(Scan { pending: Some(pending), parts: VecDeque::from([part]) })
+    }
+
+    /// The next page of matches (at most [`SCAN_PAGE`], possibly empty), or `None` at the end.
+    fn next_page(&mut self, index: &Index) -> Result<Option<Vec<Listing>>, HsdsError> {
+        if let Some(page) = self.pending.take() {
+            return Ok(Some(page));
+        }
+        while let Some(part) = self.parts.front_mut() {
+            if !part.done {
+                let found = index.search(&part.req)?;
+                return Ok(Some(part.take(found)));
+            }
+            if let Some(n) = part.expected
+                && part.seen != n
+            {
+                // The index changed under us: it cannot (a generation is immutable), so this
+                // is a bug, not a client error.
+                return Err(AppError::Internal(format!(
+                    "a state held {n} matches when counted and {} when read",
+                    part.seen
+                ))
+                .into());
+            }
+            self.parts.pop_front();
+        }
+        Ok(None)
+    }
+}
+
+/// Visits every match of `req` (see [`Scan`]). More than `cap` matches is an error naming
+/// `param`, found from the first page, before anything is visited.
 fn scan(
     index: &Index,
     req: &SearchRequest,
     cap: usize,
     param: &'static str,
     visit: &mut dyn FnMut(Listing) -> Result<(), HsdsError>,
-) -> Result<u64, HsdsError> {
-    let mut r = req.clone();
-    r.per_page = SCAN_PAGE;
-    r.page = 1;
-    let first = index.search(&r)?;
-    let total = first.total;
-    if total > cap as u64 {
-        return Err(bad(
-            param,
-            format!(
-                "{param}: {total} services match, more than the {cap} this can read at once; \
-                 narrow the request with search, postcode or taxonomy_term_id"
-            ),
-        ));
-    }
-    if total > SCAN_PAGE as u64
-        && let Some(parts) = state_parts(index, req, total)?
-    {
-        for (part, n) in parts {
-            let mut seen = 0;
-            scan_pages(index, part, None, &mut |l| {
-                seen += 1;
-                visit(l)
-            })?;
-            if seen != n {
-                // The index changed under us: it cannot (a generation is immutable), so this
-                // is a bug, not a client error.
-                return Err(AppError::Internal(format!(
-                    "a state held {n} matches when counted and {seen} when read"
-                ))
-                .into());
-            }
+) -> Result<(), HsdsError> {
+    let mut scan = Scan::start(index, req, cap, param)?;
+    while let Some(page) = scan.next_page(index)? {
+        for l in page {
+            visit(l)?;
         }
-        return Ok(total);
     }
-    scan_pages(index, r, Some(first), visit)?;
-    Ok(total)
+    Ok(())
 }
 
 /// The request split by state, with each part's number of matches, when the parts add up to
@@ -994,32 +1051,6 @@ fn state_parts(
         }
     }
     Ok((sum == total).then_some(parts))
-}
-
-/// Visits the matches of `r` (from its page 1), page by page; `first` is page 1 when already
-/// read.
-fn scan_pages(
-    index: &Index,
-    mut r: SearchRequest,
-    first: Option<iop_core::search::SearchResults>,
-    visit: &mut dyn FnMut(Listing) -> Result<(), HsdsError>,
-) -> Result<(), HsdsError> {
-    r.page = 1;
-    let mut found = match first {
-        Some(f) => f,
-        None => index.search(&r)?,
-    };
-    loop {
-        let n = found.hits.len();
-        for hit in found.hits {
-            visit(hit.listing)?;
-        }
-        if n < r.per_page || (r.page * r.per_page) as u64 >= found.total {
-            return Ok(());
-        }
-        r.page += 1;
-        found = index.search(&r)?;
-    }
 }
 
 /// The UUIDs of one index generation's services, organizations and services at locations,
@@ -1148,7 +1179,25 @@ fn post_filter(q: &ListQuery, org_listing: Option<&str>, l: &Listing) -> bool {
         && org_listing.is_none_or(|id| l.id == id)
 }
 
-/// A list route's answer, computed off the async runtime.
+/// What a list request reads: the index request (`None` when nothing can match) and the
+/// listing `organization_id` names.
+fn what_to_read(
+    index: &Arc<Index>,
+    geocoder: &Geocoder,
+    q: &ListQuery,
+) -> Result<(Option<SearchRequest>, Option<String>), HsdsError> {
+    let req = q.request(geocoder)?;
+    // `organization_id` names one listing; an id that names none leaves nothing to match.
+    match &q.organization_id {
+        None => Ok((req, None)),
+        Some(id) => match find(index, Entity::Organization, id)? {
+            Some(l) => Ok((req, Some(l.id))),
+            None => Ok((None, None)),
+        },
+    }
+}
+
+/// A `format=json` list answer, computed off the async runtime.
 fn list_blocking(
     index: &Arc<Index>,
     geocoder: &Geocoder,
@@ -1157,115 +1206,186 @@ fn list_blocking(
     deadline: Instant,
 ) -> Result<Response, HsdsError> {
     let detail = q.detail();
-    let mut req = q.request(geocoder)?;
-    // `organization_id` names one listing; an id that names none leaves nothing to match.
-    let org_listing: Option<String> = match &q.organization_id {
-        None => None,
-        Some(id) => match find(index, Entity::Organization, id)? {
-            Some(l) => Some(l.id),
-            None => {
-                req = None;
-                None
-            }
-        },
-    };
+    let (req, org_listing) = what_to_read(index, geocoder, q)?;
     let org_listing = org_listing.as_deref();
-    let needs_post = q.modified_after.is_some() || org_listing.is_some();
-
     let Some(req) = req else {
-        return Ok(match q.format {
-            Format::Json => Json(hsds3::page(Vec::new(), 0, q.page, q.per_page)).into_response(),
-            Format::Ndjson => ndjson(Vec::new()),
-        });
+        return Ok(Json(hsds3::page(Vec::new(), 0, q.page, q.per_page)).into_response());
     };
+    if q.modified_after.is_none() && org_listing.is_none() {
+        let mut r = req;
+        r.page = q.page;
+        r.per_page = q.per_page;
+        let found = index.search(&r)?;
+        let contents = found.hits.iter().map(|h| doc(entity, &h.listing, detail, q)).collect();
+        let total = usize::try_from(found.total).unwrap_or(usize::MAX);
+        return Ok(Json(hsds3::page(contents, total, q.page, q.per_page)).into_response());
+    }
 
-    // Past the deadline the client has had its 503: stop rather than work for nobody.
-    let in_time = || {
-        if Instant::now() > deadline { Err(HsdsError::App(AppError::Timeout)) } else { Ok(()) }
-    };
-    match q.format {
-        Format::Ndjson => {
-            let mut body = Vec::new();
-            let param = if q.modified_after.is_some() { "modified_after" } else { "format" };
-            matches(index, &req, q, org_listing, param, &mut |l| {
-                in_time()?;
-                // Writing JSON to a Vec cannot fail.
-                serde_json::to_writer(&mut body, &doc(entity, &l, detail, q))
-                    .expect("a JSON value serialises");
-                body.push(b'\n');
-                if body.len() > MAX_NDJSON_BYTES {
-                    return Err(bad(
-                        "format",
-                        format!(
-                            "format=ndjson: the answer is larger than {} MB; ask for less with \
-                             full=false (about a tenth of the size) or minimal=true, or narrow \
-                             it with search, postcode or taxonomy_term_id",
-                            MAX_NDJSON_BYTES >> 20
-                        ),
-                    ));
-                }
-                Ok(())
-            })?;
-            Ok(ndjson(body))
+    // The index cannot filter these: read the matches through, keeping the page asked for.
+    let (start, end) = ((q.page - 1) * q.per_page, q.page * q.per_page);
+    let mut contents = Vec::new();
+    let mut kept = 0usize;
+    let param = if q.modified_after.is_some() { "modified_after" } else { "organization_id" };
+    let mut scan = matches(index, &req, org_listing, MAX_SCAN, param)?;
+    while let Some(page) = scan.next_page(index)? {
+        // Past the deadline the client has had its 503: stop rather than work for nobody.
+        if Instant::now() > deadline {
+            return Err(HsdsError::App(AppError::Timeout));
         }
-        Format::Json if !needs_post => {
-            let mut r = req;
-            r.page = q.page;
-            r.per_page = q.per_page;
-            let found = index.search(&r)?;
-            let contents = found.hits.iter().map(|h| doc(entity, &h.listing, detail, q)).collect();
-            let total = usize::try_from(found.total).unwrap_or(usize::MAX);
-            Ok(Json(hsds3::page(contents, total, q.page, q.per_page)).into_response())
-        }
-        Format::Json => {
-            let (start, end) = ((q.page - 1) * q.per_page, q.page * q.per_page);
-            let mut contents = Vec::new();
-            let mut kept = 0usize;
-            let param =
-                if q.modified_after.is_some() { "modified_after" } else { "organization_id" };
-            matches(index, &req, q, org_listing, param, &mut |l| {
-                in_time()?;
-                if (start..end).contains(&kept) {
-                    contents.push(doc(entity, &l, detail, q));
-                }
-                kept += 1;
-                Ok(())
-            })?;
-            Ok(Json(hsds3::page(contents, kept, q.page, q.per_page)).into_response())
+        for l in page.iter().filter(|l| post_filter(q, org_listing, l)) {
+            if (start..end).contains(&kept) {
+                contents.push(doc(entity, l, detail, q));
+            }
+            kept += 1;
         }
     }
+    Ok(Json(hsds3::page(contents, kept, q.page, q.per_page)).into_response())
 }
 
-/// Visits the matches of `req` that also pass [`post_filter`]. Too many matches to read is an
-/// error naming `param`.
+/// The scan of a list request's candidates, to be passed through [`post_filter`]: the
+/// organization's one listing when nothing else narrows the search (no need to read the index
+/// through), else every match of `req`. More than `cap` matches is an error naming `param`.
 fn matches(
     index: &Index,
     req: &SearchRequest,
-    q: &ListQuery,
     org_listing: Option<&str>,
+    cap: usize,
     param: &'static str,
-    visit: &mut dyn FnMut(Listing) -> Result<(), HsdsError>,
-) -> Result<(), HsdsError> {
-    // The organization's one listing, when nothing else narrows the search: no need to read
-    // the index through.
+) -> Result<Scan, HsdsError> {
     let plain = req.area.is_none() && req.text.is_none() && req.filters.is_empty();
     match org_listing {
-        Some(id) if plain => match index.get(id)? {
-            Some(l) if post_filter(q, org_listing, &l) => visit(l),
-            _ => Ok(()),
-        },
-        _ => {
-            scan(index, req, MAX_SCAN, param, &mut |l| {
-                if post_filter(q, org_listing, &l) { visit(l) } else { Ok(()) }
-            })?;
-            Ok(())
-        }
+        Some(id) if plain => Ok(Scan::one(index.get(id)?)),
+        _ => Scan::start(index, req, cap, param),
     }
 }
 
 fn ndjson(body: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"))], body)
         .into_response()
+}
+
+/// A `format=ndjson` answer: every match, streamed one page of the index at a time.
+///
+/// Everything that can fail because of the request (parameters, an unknown ZIP code or
+/// organization) fails in [`Export::start`], before the first byte, and so keeps its status
+/// code. Then the body is a stream ([`Export::into_response`]) whose every chunk is one page of
+/// matches ([`SCAN_PAGE`]) as lines, made on the blocking pool when the connection is ready
+/// for more: memory stays at one page per export whatever the number of matches (no more than
+/// a `format=json` page of 100 full services), so the whole directory can be exported, fully
+/// nested. The stream holds the index generation it started with, so a reload in the middle
+/// changes nothing in it.
+#[derive(Debug)]
+struct Export {
+    index: Arc<Index>,
+    q: ListQuery,
+    entity: Entity,
+    org_listing: Option<String>,
+    scan: Scan,
+    /// Lines sent so far (for the log, should the export be cut short).
+    lines: u64,
+}
+
+impl Export {
+    /// Checks the request and reads the first page of matches.
+    fn start(
+        index: Arc<Index>,
+        geocoder: &Geocoder,
+        q: ListQuery,
+        entity: Entity,
+    ) -> Result<Export, HsdsError> {
+        let (req, org_listing) = what_to_read(&index, geocoder, &q)?;
+        let scan = match &req {
+            None => Scan::one(None),
+            // No cap: the export is streamed, not held.
+            Some(req) => matches(&index, req, org_listing.as_deref(), usize::MAX, "format")?,
+        };
+        Ok(Export { index, q, entity, org_listing, scan, lines: 0 })
+    }
+
+    /// The lines of the next page of matches (empty when [`post_filter`] keeps none of them),
+    /// or `None` at the end.
+    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, HsdsError> {
+        let Some(page) = self.scan.next_page(&self.index)? else { return Ok(None) };
+        let detail = self.q.detail();
+        let mut out = Vec::new();
+        for l in page.iter().filter(|l| post_filter(&self.q, self.org_listing.as_deref(), l)) {
+            // Writing JSON to a Vec cannot fail.
+            serde_json::to_writer(&mut out, &doc(self.entity, l, detail, &self.q))
+                .expect("a JSON value serialises");
+            out.push(b'\n');
+            self.lines += 1;
+        }
+        Ok(Some(out))
+    }
+
+    /// The streamed response: `application/x-ndjson`, one document per line.
+    fn into_response(self) -> Response {
+        let lines = futures_util::stream::unfold(Some(self), next_lines);
+        (
+            [(header::CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"))],
+            Body::from_stream(lines),
+        )
+            .into_response()
+    }
+}
+
+/// One step of an export's stream: its next non-empty chunk, made on the blocking pool (a
+/// search and up to a page of documents is CPU work), at most [`MAX_NDJSON_AT_ONCE`] chunks
+/// of all exports at a time.
+///
+/// An error after the first byte cannot become a status code any more (the 200 is sent). It
+/// is logged, without the request's text (the route's entity, the lines sent, and for a server
+/// fault its own message), and the stream ends with an error, which makes the server abort the
+/// response (HTTP/1.1: the connection closes without the last chunk; HTTP/2: the stream is
+/// reset). A client therefore sees a failed transfer, never a short export that looks
+/// complete. A client that goes away drops the stream, and the export stops after the page
+/// being made.
+async fn next_lines(
+    export: Option<Export>,
+) -> Option<(Result<Vec<u8>, std::io::Error>, Option<Export>)> {
+    let mut export = export?;
+    loop {
+        let entity = export.entity;
+        let lines = export.lines;
+        let made = match ndjson_gate().acquire().await {
+            Ok(permit) => {
+                let made = tokio::task::spawn_blocking(move || {
+                    let chunk = export.next_chunk();
+                    (export, chunk)
+                })
+                .await;
+                drop(permit);
+                made.map_err(HsdsError::from)
+            }
+            Err(e) => Err(AppError::Internal(format!("ndjson gate: {e}")).into()),
+        };
+        let error = match made {
+            Ok((e, Ok(Some(chunk)))) if chunk.is_empty() => {
+                export = e;
+                continue;
+            }
+            Ok((e, Ok(Some(chunk)))) => return Some((Ok(chunk), Some(e))),
+            Ok((_, Ok(None))) => return None,
+            Ok((_, Err(error))) | Err(error) => error,
+        };
+        match &error {
+            HsdsError::App(AppError::Internal(detail)) => tracing::error!(
+                entity = entity.uuid_kind(),
+                lines,
+                error = %detail,
+                "ndjson export cut short by a server error"
+            ),
+            // Nothing else can fail once the export has started; were it a client error, its
+            // message could hold the request's text, so only its kind is logged.
+            _ => tracing::error!(
+                entity = entity.uuid_kind(),
+                lines,
+                "ndjson export cut short by an unexpected error"
+            ),
+        }
+        let cut = std::io::Error::other("the ndjson export was cut short by a server error");
+        return Some((Err(cut), None));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1276,29 +1396,27 @@ async fn list(state: AppState, raw: Option<String>, entity: Entity) -> Result<Re
     let q = ListQuery::parse(raw.as_deref())?;
     let index = state.index.current();
     let geocoder = Arc::clone(&state.geocoder);
-    // An `ndjson` body is built whole (up to tens of MB): one at a time, so that memory stays
-    // bounded whatever the number of clients. A request that waits too long gets the usual 503.
-    let permit = match q.format {
-        Format::Ndjson => Some(
-            ndjson_gate()
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|e| AppError::Internal(format!("ndjson gate: {e}")))?,
-        ),
-        Format::Json => None,
-    };
-    tokio::task::spawn_blocking(move || {
-        let answer = list_blocking(&index, &geocoder, &q, entity, deadline);
-        drop(permit);
-        answer
-    })
-    .await?
+    match q.format {
+        Format::Json => {
+            tokio::task::spawn_blocking(move || {
+                list_blocking(&index, &geocoder, &q, entity, deadline)
+            })
+            .await?
+        }
+        Format::Ndjson => {
+            let export =
+                tokio::task::spawn_blocking(move || Export::start(index, &geocoder, q, entity))
+                    .await??;
+            Ok(export.into_response())
+        }
+    }
 }
 
-fn ndjson_gate() -> &'static Arc<tokio::sync::Semaphore> {
-    static GATE: OnceLock<Arc<tokio::sync::Semaphore>> = OnceLock::new();
-    GATE.get_or_init(|| Arc::new(tokio::sync::Semaphore::new(MAX_NDJSON_AT_ONCE)))
+/// The permits to make `ndjson` chunks ([`MAX_NDJSON_AT_ONCE`]), taken for one chunk at a time:
+/// exports take turns, page by page, and leave the rest of the blocking pool to searches.
+fn ndjson_gate() -> &'static tokio::sync::Semaphore {
+    static GATE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_NDJSON_AT_ONCE);
+    &GATE
 }
 
 async fn one(state: AppState, id: String, entity: Entity) -> Result<Response, HsdsError> {
@@ -1569,9 +1687,10 @@ fn openapi_parameters() -> Value {
             "modified_after",
             format!(
                 "`YYYY-MM-DD` or an RFC 3339 date-time (no zone: UTC): services whose \
-                 `last_modified` is on or after it; services with no date are left out. At \
-                 most {MAX_SCAN} matches of the other parameters are read, state by state when \
-                 no `postcode` is given (the order of the results then follows)."
+                 `last_modified` is on or after it; services with no date are left out. With \
+                 `format=json`, at most {MAX_SCAN} matches of the other parameters are read, \
+                 state by state when no `postcode` is given (the order of the results then \
+                 follows)."
             ),
             json!({"type": "string", "format": "date-time"}),
         ),
@@ -1587,12 +1706,11 @@ fn openapi_parameters() -> Value {
         ),
         query_param(
             "format",
-            format!(
-                "`json` (default: a page) or `ndjson`: every match, one document per line, not \
-                 paged. At most {MAX_SCAN} matches and {} MB; for the whole directory ask for \
-                 `full=false` or `minimal=true`.",
-                MAX_NDJSON_BYTES >> 20
-            ),
+            "`json` (default: a page) or `ndjson`: every match, one document per line, not \
+             paged, streamed as it is read (the whole directory can be exported, fully nested). \
+             A transfer cut short by a server error ends without its last chunk: it failed, it \
+             is not a shorter export."
+                .into(),
             json!({"type": "string", "enum": ["json", "ndjson"]}),
         ),
         query_param(
@@ -1676,21 +1794,8 @@ fn list_responses(schema: &str) -> Value {
 /// The OpenAPI 3.1 document of the HSDS routes, in the shape of the HSDS 3.0 reference
 /// (`openapi.json` of the specification), with our parameter semantics.
 pub fn openapi_document() -> Value {
-    let lists = [
-        "search",
-        "postcode",
-        "proximity",
-        "taxonomy_term_id",
-        "taxonomy_id",
-        "organization_id",
-        "modified_after",
-        "page",
-        "per_page",
-        "format",
-        "full",
-    ];
     let with = |extra: &'static str| -> Vec<&'static str> {
-        let mut v = lists.to_vec();
+        let mut v = LIST_PARAMS.to_vec();
         v.push(extra);
         v
     };
@@ -1753,7 +1858,7 @@ pub fn openapi_document() -> Value {
             "/hsds/service_at_locations": operation(
                 "getPaginatedListOfServiceAtLocation",
                 "Services at locations, one per service",
-                &lists,
+                &LIST_PARAMS,
                 list_responses("compiled/service_at_location_list.json"),
             ),
             "/hsds/service_at_locations/{id}": operation_by_id(

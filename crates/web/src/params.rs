@@ -377,13 +377,21 @@ fn or_list(items: &[&str], or: &str) -> String {
 /// not UTF-8, for the search's own parameters ([`param_names`]). Pairs of other parameters
 /// that cannot be decoded are skipped, like any unknown parameter. Values are not trimmed here.
 pub fn decode(raw: &str) -> Result<Vec<(String, String)>, ParamError> {
+    decode_for(raw, &param_names())
+}
+
+/// [`decode`] for an API whose own parameters are `ours`: a value of one of them that cannot
+/// be decoded is a [`Problem::BadEncoding`] naming it; anything else that cannot be decoded is
+/// skipped. The one query-string decoder of the crate, so that the search API and the HSDS API
+/// (`hsds_api`) read the same URL the same way.
+pub fn decode_for(raw: &str, ours: &[&str]) -> Result<Vec<(String, String)>, ParamError> {
     let mut pairs = Vec::new();
     for part in raw.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = part.split_once('=').unwrap_or((part, ""));
         let Some(name) = percent_decode(k) else { continue };
         match percent_decode(v) {
             Some(value) => pairs.push((name, value)),
-            None if param_names().contains(&name.as_str()) => {
+            None if ours.contains(&name.as_str()) => {
                 return Err(ParamError::new(&name, Problem::BadEncoding));
             }
             // Not ours: ignored like any unknown parameter, whatever its value.
@@ -395,24 +403,34 @@ pub fn decode(raw: &str) -> Result<Vec<(String, String)>, ParamError> {
 
 /// Strict `application/x-www-form-urlencoded` decoding of one name or value.
 fn percent_decode(s: &str) -> Option<String> {
+    String::from_utf8(form_decode_bytes(s, false)?).ok()
+}
+
+/// `application/x-www-form-urlencoded` decoding to bytes: `+` is a space, `%XX` a byte. A `%`
+/// not followed by two hex digits makes it `None`, or with `keep_bad_escapes` stays as it is
+/// (and then the answer is never `None`). The one byte loop behind the strict decoding of
+/// parameters here and the lenient one of the pages' links (`pages::url::decode`).
+pub(crate) fn form_decode_bytes(s: &str, keep_bad_escapes: bool) -> Option<Vec<u8>> {
+    let hex = |b: u8| (b as char).to_digit(16);
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                let hi = (hex[0] as char).to_digit(16)?;
-                let lo = (hex[1] as char).to_digit(16)?;
-                out.push((hi * 16 + lo) as u8);
-                i += 2;
-            }
+            b'%' => match bytes.get(i + 1..i + 3).map(|h| (hex(h[0]), hex(h[1]))) {
+                Some((Some(hi), Some(lo))) => {
+                    out.push((hi * 16 + lo) as u8);
+                    i += 2;
+                }
+                _ if keep_bad_escapes => out.push(b'%'),
+                _ => return None,
+            },
             b => out.push(b),
         }
         i += 1;
     }
-    String::from_utf8(out).ok()
+    Some(out)
 }
 
 /// Parses a raw query string (`None` when the URL has none).
@@ -721,6 +739,20 @@ mod tests {
         assert_eq!(parse("q=%4").unwrap_err().param, "q");
         // Undecodable names are unknown parameters: ignored.
         assert!(parse("%FF=1").is_ok());
+    }
+
+    #[test]
+    fn form_decoding_strict_and_lenient() {
+        for keep in [false, true] {
+            assert_eq!(form_decode_bytes("a+b%20c%4A%4a", keep).as_deref(), Some(&b"a b cJJ"[..]));
+            assert_eq!(form_decode_bytes("%FF", keep).as_deref(), Some(&[0xFF][..]));
+        }
+        for bad in ["%", "%4", "%zz", "a%4g", "%\u{e9}9", "100%"] {
+            assert_eq!(form_decode_bytes(bad, false), None, "{bad}");
+            let kept = form_decode_bytes(bad, true).expect("lenient decoding cannot fail");
+            assert_eq!(kept, bad.as_bytes(), "{bad}: a bad escape stays as it is");
+        }
+        assert_eq!(crate::pages::url::decode("%E2%9C%93+%zz%FF"), "\u{2713} %zz\u{FFFD}");
     }
 
     #[test]

@@ -494,25 +494,158 @@ async fn modified_after_compares_with_last_verified() {
     );
 }
 
+/// The documents of an `ndjson` answer, one per line; checks the status, the content type and
+/// that the body is whole lines.
+fn ndjson_lines(a: &Answer, uri: &str) -> Vec<Value> {
+    assert_eq!(a.status, StatusCode::OK, "{uri}: {}", String::from_utf8_lossy(&a.body));
+    assert_eq!(a.headers[header::CONTENT_TYPE], "application/x-ndjson", "{uri}");
+    let text = std::str::from_utf8(&a.body).expect("UTF-8");
+    assert!(text.is_empty() || text.ends_with('\n'), "{uri}: the last line is whole");
+    text.lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("{uri}: a line is not JSON ({e})"))
+        })
+        .collect()
+}
+
+fn ids_of(docs: &[Value]) -> BTreeSet<String> {
+    docs.iter().map(|d| d["id"].as_str().expect("id").to_owned()).collect()
+}
+
 #[tokio::test]
-async fn ndjson_streams_every_match_as_full_services() {
+async fn ndjson_exports_every_service_valid_and_fully_nested() {
     let f = fixture();
     let s = schemas();
-    for query in ["", "postcode=33012&proximity=8000", "search=counseling"] {
-        let paged = get_json(&f.app, &format!("/hsds/services?{query}")).await;
-        let a = get(&f.app, &format!("/hsds/services?{query}&format=ndjson")).await;
-        assert_eq!(a.status, StatusCode::OK);
-        assert_eq!(a.headers[header::CONTENT_TYPE], "application/x-ndjson");
-        let text = String::from_utf8(a.body).expect("UTF-8");
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len() as u64, paged["total_items"].as_u64().expect("total"), "{query}");
+    let by_service: HashMap<String, &Listing> =
+        listings().iter().map(|l| (uuid_for("service", &l.id), l)).collect();
+
+    // The whole index: exactly `total_items` lines, each a valid full service, the exporter's
+    // own document, every listing once.
+    let total = get_json(&f.app, "/hsds/services").await["total_items"].as_u64().expect("total");
+    assert_eq!(total, listings().len() as u64);
+    let uri = "/hsds/services?format=ndjson";
+    let lines = ndjson_lines(&get(&f.app, uri).await, uri);
+    assert_eq!(lines.len() as u64, total, "one line per service");
+    assert_eq!(ids_of(&lines).len(), lines.len(), "no service twice");
+    for svc in &lines {
+        assert_valid(&s, "service.json", svc, "an ndjson line");
+        let l = by_service[svc["id"].as_str().expect("id")];
+        assert_eq!(svc, &hsds3::to_hsds_service(l), "{}", l.id);
+    }
+    // `page` and `per_page` do not page an export.
+    let uri = "/hsds/services?format=ndjson&per_page=3&page=2&minimal=true";
+    assert_eq!(ndjson_lines(&get(&f.app, uri).await, uri).len() as u64, total);
+
+    // Narrowed: the same services as the pages of the same query, no more, no fewer.
+    for query in ["postcode=33012&proximity=8000", "search=counseling"] {
+        let (total, paged) = all_services(&f.app, &s, &format!("{query}&full=true")).await;
+        let uri = format!("/hsds/services?{query}&format=ndjson");
+        let lines = ndjson_lines(&get(&f.app, &uri).await, &uri);
         assert!(!lines.is_empty(), "{query}");
-        for (i, line) in lines.iter().enumerate() {
-            let svc: Value = serde_json::from_str(line).expect("each line is JSON");
-            if i < 60 {
-                assert_valid(&s, "service.json", &svc, "an ndjson line");
-            }
-            assert!(svc["service_at_locations"].is_array(), "fully nested");
+        assert_eq!(lines.len() as u64, total, "{query}");
+        assert_eq!(ids_of(&lines), ids_of(&paged), "{query}");
+        for svc in &lines {
+            assert_valid(&s, "service.json", svc, &uri);
+        }
+    }
+}
+
+#[tokio::test]
+async fn ndjson_export_with_filters_gives_only_the_matches() {
+    let f = fixture();
+    let s = schemas();
+    let zip = geocoder().zip("33012").expect("33012 is a ZIP code");
+    let holds = |l: &Listing, g: Group, v: &str| {
+        matches!(l.filter_match(g, &[v.to_owned()]), FilterMatch::Yes(_))
+    };
+    // The commonest level of care of the real data, so that the filter keeps some and drops
+    // some.
+    let level = iop_core::Vocabulary::get()
+        .values(Group::Level)
+        .iter()
+        .max_by_key(|v| listings().iter().filter(|l| holds(l, Group::Level, &v.value)).count())
+        .map(|v| v.value.clone())
+        .expect("a level");
+    let within = |l: &Listing, m: f64| {
+        l.location.is_some_and(|p| haversine_m(zip.lat, zip.lon, p.lat, p.lon) <= m)
+    };
+    type Matches<'a> = Box<dyn Fn(&Listing) -> bool + 'a>;
+    let cases: [(String, Matches<'_>); 3] = [
+        (format!("taxonomy_term_id=level:{level}"), Box::new(|l| holds(l, Group::Level, &level))),
+        (
+            format!("taxonomy_term_id=level:{level}&postcode=33012&proximity=20000"),
+            Box::new(|l| holds(l, Group::Level, &level) && within(l, 20_000.0)),
+        ),
+        // Every Miami listing is in Florida; the HSDS example is not.
+        ("postcode=33012&proximity=804672".to_owned(), Box::new(|l| within(l, 804_672.0))),
+    ];
+    for (query, expected) in &cases {
+        let expected: BTreeSet<String> =
+            listings().iter().filter(|l| expected(l)).map(|l| uuid_for("service", &l.id)).collect();
+        assert!(!expected.is_empty() && expected.len() < listings().len(), "{query}");
+        let uri = format!("/hsds/services?{query}&format=ndjson");
+        let lines = ndjson_lines(&get(&f.app, &uri).await, &uri);
+        assert_eq!(lines.len(), expected.len(), "{query}: one line per match");
+        assert_eq!(ids_of(&lines), expected, "{query}: the matches, and only them");
+        for svc in &lines {
+            assert_valid(&s, "service.json", svc, &uri);
+        }
+    }
+
+    // Nothing to match is an empty export, not an error.
+    for query in ["taxonomy_id=3f7b145d-84af-42d7-8fae-eaca714b02b2", "organization_id=nobody"] {
+        let uri = format!("/hsds/services?{query}&format=ndjson");
+        assert!(ndjson_lines(&get(&f.app, &uri).await, &uri).is_empty(), "{query}");
+    }
+    // A bad parameter is found before the stream starts: still a 400 naming it.
+    let a = get(&f.app, "/hsds/services?format=ndjson&postcode=abc").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(a.json()["error"]["param"], "postcode");
+    let a = get(&f.app, "/hsds/services?format=ndjson&postcode=00000").await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// The export is a stream: its body comes a page of the index at a time (at most 100 lines a
+/// chunk, each chunk whole lines), never built whole, so its size is not known in advance.
+#[tokio::test]
+async fn ndjson_is_streamed_a_page_at_a_time() {
+    let f = fixture();
+    let req = Request::get("/hsds/services?format=ndjson").body(Body::empty()).expect("request");
+    let res = f.app.clone().oneshot(req).await.expect("the app answers");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().get(header::CONTENT_LENGTH).is_none(), "{:?}", res.headers());
+    let mut body = res.into_body();
+    let mut chunks = Vec::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.expect("a frame").into_data() {
+            chunks.push(data);
+        }
+    }
+    let lines_in = |c: &[u8]| c.iter().filter(|b| **b == b'\n').count();
+    let n: usize = chunks.iter().map(|c| lines_in(c)).sum();
+    assert_eq!(n, listings().len());
+    assert!(chunks.len() >= n.div_ceil(100), "{} chunks for {n} lines", chunks.len());
+    for c in &chunks {
+        assert!((1..=100).contains(&lines_in(c)), "{} lines in a chunk", lines_in(c));
+        assert!(c.ends_with(b"\n"), "a chunk is whole lines");
+    }
+}
+
+/// Organizations and services at locations export the same way, each line valid.
+#[tokio::test]
+async fn ndjson_exports_organizations_and_services_at_locations() {
+    let f = fixture();
+    let s = schemas();
+    for (route, schema) in [
+        ("organizations", "organization.json"),
+        ("service_at_locations", "service_at_location.json"),
+    ] {
+        let uri = format!("/hsds/{route}?format=ndjson");
+        let lines = ndjson_lines(&get(&f.app, &uri).await, &uri);
+        assert_eq!(lines.len(), listings().len(), "{route}");
+        assert_eq!(ids_of(&lines).len(), lines.len(), "{route}: none twice");
+        for doc in &lines {
+            assert_valid(&s, schema, doc, &uri);
         }
     }
 }

@@ -43,6 +43,7 @@ fn reasons(p: &HsdsParsed) -> Vec<String> {
 fn service_full_example_in() {
     let p = hsds3::read_json(&example("service_full.json"), &source(), TODAY).unwrap();
     assert_eq!((p.read, p.listings.len()), (1, 1));
+    assert_eq!(p.records, vec![1], "the listing is the first service's");
     let l = &p.listings[0];
     assert_eq!(l.name, "Community Counselling");
     assert_eq!(l.alt_name.as_deref(), Some("MyCity Counselling Services"));

@@ -52,6 +52,17 @@ fn counts_kept_and_left_out() {
     assert!(evening >= 60 && weekend >= 25, "evening {evening}, weekend {weekend}");
     let ids: BTreeSet<&str> = p.listings.iter().map(|l| l.id.as_str()).collect();
     assert_eq!(ids.len(), p.listings.len(), "ids are unique");
+    // Each listing's record number is its services.csv row, as in the problems: rising, within
+    // the rows read, and never the row of a rejected service.
+    assert_eq!(p.records.len(), p.listings.len());
+    assert!(p.records.windows(2).all(|w| w[0] < w[1]) && p.records.iter().all(|r| *r <= p.read));
+    let rejected_rows: BTreeSet<usize> = p
+        .problems
+        .iter()
+        .filter(|x| x.kind == HsdsProblemKind::Rejected)
+        .map(|x| x.record)
+        .collect();
+    assert!(p.records.iter().all(|r| !rejected_rows.contains(r)));
 }
 
 #[test]

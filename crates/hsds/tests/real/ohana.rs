@@ -37,6 +37,7 @@ fn sitike_counseling_center_evenings() {
 #[test]
 fn keeps_the_sud_and_mh_locations_of_the_derived_summary() {
     let p = parsed();
+    assert_eq!(p.records.len(), p.listings.len(), "a record number for each listing");
     let summary =
         std::fs::read_to_string(util::shared("ohana_smc_2013/location_hours_summary_derived.csv"))
             .unwrap();
