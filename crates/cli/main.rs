@@ -47,6 +47,10 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "IOP_ADDR", default_value = "127.0.0.1:8080")]
     addr: String,
+    /// Memory for recent search answers, in MiB; 0 turns the cache off. Answers stay in memory
+    /// only, at most 10 minutes, and are dropped when a new index is picked up.
+    #[arg(long, env = "IOP_CACHE_MB", default_value_t = 64, value_parser = clap::value_parser!(u16))]
+    cache_mb: u16,
 }
 
 #[derive(Debug, Args)]
@@ -310,7 +314,8 @@ fn serve(data: &Path, args: ServeArgs) -> Result<ExitCode> {
     ensure_index(data, &args.index, &geo)?;
     let index = iop_index::LiveIndex::open(&args.index)
         .with_context(|| format!("opening the index in {}", args.index.display()))?;
-    let state = iop_web::AppState::new(index, geo);
+    let state = iop_web::AppState::new(index, geo)
+        .with_cache_bytes(usize::from(args.cache_mb) * 1024 * 1024);
     let config =
         iop_web::ServeConfig { addr, index_dir: args.index.clone(), data_dir: data.to_path_buf() };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

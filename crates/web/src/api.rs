@@ -10,8 +10,10 @@
 //! data) are filled in at start-up from the code itself: the listing's schema is derived from a
 //! serialised example listing, and each filter parameter lists the vocabulary's values.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
@@ -28,6 +30,7 @@ use serde_json::{Value, json};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
+use crate::cache;
 use crate::error::{AppError, ErrorBody};
 use crate::params::{self, SearchParams};
 use crate::{AppState, Searched};
@@ -314,16 +317,58 @@ impl SearchResponse {
     )
 )]
 pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    let started = Instant::now();
+    let generation = state.index.current();
+    let key = raw.as_deref().unwrap_or_default();
+    if let Some(head) = state.cache.get(&generation, cache::Kind::Json, key) {
+        return json_bytes(with_took_ms(&head, started.elapsed().as_secs_f64() * 1000.0));
+    }
     let answer = async {
         let params = params::parse_query(raw.as_deref())?;
-        let searched = state.search(&params).await?;
+        let searched = state.search_on(Arc::clone(&generation), &params).await?;
         Ok::<_, AppError>(SearchResponse::new(&params, searched))
     };
+    let lang = || params::lang_of(raw.as_deref());
     match answer.await {
-        Ok(body) => Json(body).into_response(),
+        Ok(body) => match serde_json::to_vec(&body) {
+            Ok(bytes) => {
+                let bytes = Bytes::from(bytes);
+                if let Some(end) = took_ms_at(&bytes) {
+                    state.cache.put(
+                        &state.index,
+                        &generation,
+                        cache::Kind::Json,
+                        key,
+                        bytes.slice(..end),
+                    );
+                }
+                json_bytes(bytes)
+            }
+            Err(e) => AppError::Internal(format!("serialising a search answer: {e}"))
+                .into_json_response(lang()),
+        },
         // The language is looked up again, leniently: the query may be what is wrong.
-        Err(e) => e.into_json_response(params::lang_of(raw.as_deref())),
+        Err(e) => e.into_json_response(lang()),
     }
+}
+
+/// Where `,"took_ms":` starts in a serialised [`SearchResponse`]: its last field, so what
+/// comes before it is the answer without the time, which is what the cache keeps. Strings in
+/// the body cannot fake it: their quotes are escaped.
+fn took_ms_at(body: &[u8]) -> Option<usize> {
+    const FIELD: &[u8] = b",\"took_ms\":";
+    body.windows(FIELD.len()).rposition(|w| w == FIELD)
+}
+
+/// A cached answer completed with the time this request took.
+fn with_took_ms(head: &[u8], took_ms: f64) -> Bytes {
+    let mut out = Vec::with_capacity(head.len() + 24);
+    out.extend_from_slice(head);
+    out.extend_from_slice(b",\"took_ms\":");
+    // Writing an f64 into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut out, &((took_ms * 1000.0).round() / 1000.0));
+    out.push(b'}');
+    Bytes::from(out)
 }
 
 /// One listing.
@@ -428,19 +473,23 @@ pub async fn vocabulary() -> Response {
     let body = BODY.get_or_init(|| {
         serde_json::to_vec(&vocabulary_response()).expect("the vocabulary serialises")
     });
-    json_bytes(body)
+    json_bytes(body.as_slice())
 }
 
 /// The OpenAPI 3 document of this API.
 pub async fn openapi() -> Response {
     static BODY: OnceLock<Vec<u8>> = OnceLock::new();
-    json_bytes(BODY.get_or_init(|| {
-        serde_json::to_vec_pretty(&openapi_document()).expect("the document serialises")
-    }))
+    json_bytes(
+        BODY.get_or_init(|| {
+            serde_json::to_vec_pretty(&openapi_document()).expect("the document serialises")
+        })
+        .as_slice(),
+    )
 }
 
-fn json_bytes(body: &'static [u8]) -> Response {
-    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+fn json_bytes(body: impl Into<Bytes>) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.into())
+        .into_response()
 }
 
 #[derive(OpenApi)]

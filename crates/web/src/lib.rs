@@ -9,7 +9,8 @@ thin: [`params`] turns a query string into a validated search (or a precise [`pa
 [`AppState::search`] geocodes and asks the index off the async runtime, and [`api`] or [`pages`]
 render the answer. [`error::AppError`] is the one error type, rendered as JSON by the API and as
 HTML by the pages. [`serve::serve`] runs it all with graceful shutdown and hot index reload;
-[`metrics`] holds `/healthz` and `/metrics`.
+[`metrics`] holds `/healthz` and `/metrics`. [`cache`] keeps recent search answers in memory,
+tied to the index generation they came from.
 
 Every response carries the security headers (a strict Content-Security-Policy that still lets
 partner sites frame the embed, `Referrer-Policy: no-referrer`, `nosniff`), an `x-request-id`, and
@@ -19,6 +20,7 @@ status and the latency: never the query string, so never what a person searched 
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod cache;
 pub mod error;
 pub mod hsds_api;
 pub mod i18n;
@@ -39,7 +41,7 @@ use axum::response::{IntoResponse, Response};
 use iop_core::Listing;
 use iop_core::search::{SearchRequest, SearchResults};
 use iop_geo::{Geocoder, Place};
-use iop_index::LiveIndex;
+use iop_index::{Index, LiveIndex};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -47,6 +49,7 @@ use tower_http::trace::TraceLayer;
 
 pub use serve::{ServeConfig, ServeError, serve};
 
+use crate::cache::ResponseCache;
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::params::SearchParams;
@@ -68,6 +71,8 @@ pub struct AppState {
     pub geocoder: Arc<Geocoder>,
     /// Request counters and latency histograms for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// Recent search answers (see [`cache`]).
+    pub cache: Arc<ResponseCache>,
 }
 
 /// A search as answered: what the index was asked, where, what it said, and how long it took.
@@ -90,7 +95,14 @@ impl AppState {
             index: Arc::new(index),
             geocoder: Arc::new(geocoder),
             metrics: Arc::new(Metrics::default()),
+            cache: Arc::new(ResponseCache::default()),
         }
+    }
+
+    /// The same state with a search cache of `bytes` (0: no cache).
+    pub fn with_cache_bytes(mut self, bytes: usize) -> AppState {
+        self.cache = Arc::new(ResponseCache::new(bytes));
+        self
     }
 
     /// Opens the index in `index_dir` and loads the geocoder from `data_dir` (the shipped
@@ -108,8 +120,17 @@ impl AppState {
     /// Geocodes `near` and searches, off the async runtime (both are CPU work). The index
     /// generation is taken once, so a reload during the search does not disturb it.
     pub async fn search(&self, params: &SearchParams) -> Result<Searched, AppError> {
+        self.search_on(self.index.current(), params).await
+    }
+
+    /// Like [`AppState::search`], on the given generation (the one a cached answer would
+    /// belong to).
+    pub async fn search_on(
+        &self,
+        index: Arc<Index>,
+        params: &SearchParams,
+    ) -> Result<Searched, AppError> {
         let started = Instant::now();
-        let index = self.index.current();
         let geocoder = Arc::clone(&self.geocoder);
         let params = params.clone();
         tokio::task::spawn_blocking(move || {

@@ -144,6 +144,17 @@ impl Metrics {
         for (name, help, value) in gauges {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
         }
+        let (hits, misses) = state.cache.counts();
+        let _ = writeln!(
+            out,
+            "# HELP iop_search_cache_hits_total Searches answered from the in-memory cache.\n\
+             # TYPE iop_search_cache_hits_total counter\niop_search_cache_hits_total {hits}\n\
+             # HELP iop_search_cache_misses_total Searches computed (not in the cache).\n\
+             # TYPE iop_search_cache_misses_total counter\niop_search_cache_misses_total {misses}\n\
+             # HELP iop_search_cache_bytes Bytes of answers held in the cache.\n\
+             # TYPE iop_search_cache_bytes gauge\niop_search_cache_bytes {}",
+            state.cache.bytes()
+        );
         let _ = writeln!(
             out,
             "# HELP iop_index_reloads_total Index generations swapped in without a restart.\n\

@@ -90,6 +90,7 @@ fn fixture_of(listings: Vec<Listing>) -> Fixture {
         index: Arc::new(index),
         geocoder: geocoder(),
         metrics: Arc::new(Metrics::default()),
+        cache: Default::default(),
     };
     Fixture { _dir: dir, app: iop_web::app(state) }
 }

@@ -19,7 +19,10 @@ pub mod referral;
 pub mod search;
 pub mod url;
 
+use std::sync::Arc;
+
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -29,10 +32,10 @@ use maud::{Markup, html};
 use self::layout::{Ctx, page};
 use self::search::{FormError, Outcome};
 use self::url::QueryPairs;
-use crate::AppState;
 use crate::error::AppError;
 use crate::i18n::{self, Lang, Msg};
 use crate::params::{self, ParamError, Problem};
+use crate::{AppState, cache};
 
 /// Page routes, and the HTML 404 for every path no other route takes.
 pub fn routes() -> Router<AppState> {
@@ -57,6 +60,10 @@ enum Caching {
 }
 
 fn respond(status: StatusCode, caching: Caching, markup: Markup) -> Response {
+    respond_bytes(status, caching, Bytes::from(markup.into_string()))
+}
+
+fn respond_bytes(status: StatusCode, caching: Caching, html: Bytes) -> Response {
     let cache = match caching {
         Caching::NoStore => "no-store",
         Caching::Short => "public, max-age=300",
@@ -69,7 +76,7 @@ fn respond(status: StatusCode, caching: Caching, markup: Markup) -> Response {
             // The language may come from Accept-Language.
             (header::VARY, HeaderValue::from_static("Accept-Language")),
         ],
-        markup.into_string(),
+        html,
     )
         .into_response()
 }
@@ -114,13 +121,20 @@ async fn search_response(state: &AppState, ctx: Ctx) -> Response {
             page(&ctx, title, search::search_body(&ctx, None, None)),
         );
     }
+    // Everything the page depends on: the path (`/` or `/embed`), the language and the
+    // normalised query.
+    let key = format!("{}\u{1f}{}", ctx.lang.code(), ctx.query.href(&ctx.path));
+    let generation = state.index.current();
+    if let Some(html) = state.cache.get(&generation, cache::Kind::Html, &key) {
+        return respond_bytes(StatusCode::OK, Caching::NoStore, html);
+    }
     // `lang` is chosen leniently above; the search itself takes the rest.
     let pairs = ctx.query.without(&["lang"]);
     let parsed = params::parse_pairs(pairs.pairs().iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let searched = match parsed {
         Ok(mut p) => {
             p.lang = ctx.lang;
-            state.search(&p).await.map(|s| (p, s))
+            state.search_on(Arc::clone(&generation), &p).await.map(|s| (p, s))
         }
         Err(e) => Err(AppError::BadParameter(e)),
     };
@@ -135,7 +149,9 @@ async fn search_response(state: &AppState, ctx: Ctx) -> Response {
                 state: p.state.as_deref(),
             };
             let body = search::search_body(&ctx, Some(&outcome), None);
-            respond(StatusCode::OK, Caching::NoStore, page(&ctx, title, body))
+            let html = Bytes::from(page(&ctx, title, body).into_string());
+            state.cache.put(&state.index, &generation, cache::Kind::Html, &key, html.clone());
+            respond_bytes(StatusCode::OK, Caching::NoStore, html)
         }
         Err(AppError::BadParameter(e)) => {
             let fe = form_error(&ctx, &e);

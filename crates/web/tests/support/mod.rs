@@ -178,6 +178,7 @@ pub fn build_fixture(listings: Vec<Listing>) -> Fixture {
         index: Arc::new(index),
         geocoder: geocoder(),
         metrics: Arc::new(Metrics::default()),
+        cache: Default::default(),
     };
     Fixture { dir, state }
 }
