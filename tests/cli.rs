@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use iop_core::{Group, Listing};
+use iop_core::{Attr, Field, Group, Listing};
 
 use crate::util::{run, shipped_index, shipped_jsonl};
 
@@ -29,6 +29,16 @@ fn ingest_covers_every_state_dc_and_puerto_rico() {
     let ids: BTreeSet<&str> = listings.iter().map(|l| l.id.as_str()).collect();
     assert_eq!(ids.len(), listings.len(), "duplicate ids");
     assert!(listings.iter().all(|l| !l.sources.is_empty()));
+    // And which of its sources says each field: every key of the JSON's `provenance` names one
+    // of its sources or a derivation.
+    for l in &listings {
+        assert_eq!(l.provenance.has(Field::Name), !l.name.is_empty(), "{}", l.id);
+        for (_, keys) in l.provenance.iter() {
+            for k in keys {
+                assert!(k.starts_with("derived:") || l.source_of_key(k).is_some(), "{} {k}", l.id);
+            }
+        }
+    }
 }
 
 #[test]
@@ -150,13 +160,18 @@ fn re_ingesting_reports_added_updated_unchanged_and_stale() {
     let dir = tempfile::tempdir().unwrap();
     let mut listings = shipped_listings();
     let total = listings.len();
-    // The previous run: lacked the first listing, had another one's phone different, and had
-    // a listing the sources no longer carry.
+    // The previous run: lacked the first listing, had another one's phone different, knew
+    // nothing of a third one's levels of care, and had a listing the sources no longer carry.
     listings.remove(0);
     listings[0].phones.main = Some("+12025550100".into());
+    let with_levels = (2..listings.len())
+        .find(|&i| !listings[i].levels.is_unknown() && listings[i].provenance.has(Field::Levels))
+        .expect("a listing with levels");
+    listings[with_levels].levels = Attr::Unknown;
+    listings[with_levels].provenance.remove(Field::Levels);
     let mut gone = listings[1].clone();
     gone.id = "samhsa-00000000000000ff".into();
-    listings.push(gone);
+    listings.push(gone.clone());
     let previous = dir.path().join("previous.jsonl");
     let text: Vec<String> = listings.iter().map(|l| serde_json::to_string(l).unwrap()).collect();
     std::fs::write(&previous, text.join("\n")).unwrap();
@@ -172,7 +187,11 @@ fn re_ingesting_reports_added_updated_unchanged_and_stale() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stderr = String::from_utf8_lossy(&o.stderr);
-    let expected = format!("refresh: 1 added, 1 updated, {} unchanged, 1 stale", total - 2);
+    // Exactly the two changed fields, once each, in the summary.
+    let expected = format!(
+        "refresh: 1 added, 2 updated (phones.main 1, levels 1), {} unchanged, 1 stale",
+        total - 3
+    );
     assert!(stderr.contains(&expected), "{stderr}");
     let new: Vec<Listing> = std::fs::read_to_string(&out)
         .unwrap()
@@ -183,6 +202,10 @@ fn re_ingesting_reports_added_updated_unchanged_and_stale() {
     let stale: Vec<&Listing> = new.iter().filter(|l| l.stale).collect();
     assert_eq!(stale.len(), 1);
     assert_eq!(stale[0].id, "samhsa-00000000000000ff");
+    assert_eq!(stale[0].provenance, gone.provenance, "a stale listing keeps its provenance");
+    // The updated listing has the current ingest's levels and their provenance back.
+    let updated = new.iter().find(|l| l.id == listings[with_levels].id).expect("still listed");
+    assert!(!updated.levels.is_unknown() && updated.provenance.has(Field::Levels));
 }
 
 #[test]

@@ -178,7 +178,7 @@ pub(crate) fn run(data: &Path, cmd: LiveCommand) -> Result<ExitCode> {
     };
     sources.extend(pages);
     let geo = crate::load_geocoder(data)?;
-    let listings = crate::ingest_listings(data, sources, &[], &geo, common.quiet)?;
+    let listings = crate::ingest_listings(data, sources, &[], None, &geo, common.quiet)?;
     crate::write_listings(&listings, common.out.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

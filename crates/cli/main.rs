@@ -66,8 +66,8 @@ struct IngestArgs {
     /// Write JSON Lines here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// The previous run's JSON Lines: report added, updated, unchanged and stale listings, and
-    /// keep the ones the sources stopped listing, marked stale.
+    /// The previous run's JSON Lines: report added, updated (with the fields that changed),
+    /// unchanged and stale listings, and keep the ones the sources stopped listing, marked stale.
     #[arg(long)]
     previous: Option<PathBuf>,
     /// Hide progress bars.
@@ -168,20 +168,27 @@ fn progress_wanted(quiet: bool) -> bool {
 }
 
 /// Ingests the shipped data (or the given files), applies the program sheets of `sheets` (or
-/// the default ones when it is empty), and prints the summary and problems to stderr.
+/// the default ones when it is empty), compares the result with the `previous` run's JSON Lines
+/// when given, and prints the summary and problems to stderr.
 fn ingest_listings(
     data: &Path,
     sources: Vec<PathBuf>,
     sheets: &[PathBuf],
+    previous: Option<&Path>,
     geo: &Geocoder,
     quiet: bool,
 ) -> Result<Vec<Listing>> {
+    // Read first: a bad previous file fails before the sources are read.
+    let before = previous.map(read_jsonl).transpose()?;
     let opts = iop_ingest::pipeline::IngestOptions {
         data_dir: data.to_path_buf(),
         sources,
         progress: progress_wanted(quiet),
     };
-    let ingest = iop_ingest::pipeline::ingest_with_sheets(&opts, sheets, geo)?;
+    let mut ingest = iop_ingest::pipeline::ingest_with_sheets(&opts, sheets, geo)?;
+    if let Some(before) = before {
+        ingest.refresh(before);
+    }
     let mut err = io::stderr().lock();
     for p in &ingest.summary.problems {
         writeln!(err, "{p}")?;
@@ -192,13 +199,14 @@ fn ingest_listings(
 
 fn ingest(data: &Path, args: IngestArgs) -> Result<ExitCode> {
     let geo = load_geocoder(data)?;
-    let mut listings = ingest_listings(data, args.sources, &args.sheets, &geo, args.quiet)?;
-    if let Some(previous) = &args.previous {
-        let before = read_jsonl(previous)?;
-        let (refreshed, report) = iop_ingest::refresh::refresh(before, listings);
-        eprintln!("{report}");
-        listings = refreshed;
-    }
+    let listings = ingest_listings(
+        data,
+        args.sources,
+        &args.sheets,
+        args.previous.as_deref(),
+        &geo,
+        args.quiet,
+    )?;
     write_listings(&listings, args.out.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -282,7 +290,7 @@ fn index(data: &Path, args: IndexArgs) -> Result<ExitCode> {
         Some(path) => read_jsonl(path)?,
         None => {
             let geo = load_geocoder(data)?;
-            ingest_listings(data, Vec::new(), &[], &geo, false)?
+            ingest_listings(data, Vec::new(), &[], None, &geo, false)?
         }
     };
     if listings.is_empty() {
@@ -302,7 +310,7 @@ fn ensure_index(data: &Path, dir: &Path, geo: &Geocoder) -> Result<()> {
         dir.display(),
         data.display()
     );
-    let listings = ingest_listings(data, Vec::new(), &[], geo, false)?;
+    let listings = ingest_listings(data, Vec::new(), &[], None, geo, false)?;
     build_index(dir, listings, progress_wanted(false))
 }
 

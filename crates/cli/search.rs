@@ -174,7 +174,10 @@ pub(crate) fn run(data: &Path, args: SearchArgs) -> Result<ExitCode> {
             .collect::<Vec<_>>()
             .join(", ");
         let phone = l.phones.main.as_deref().map(phone::display).unwrap_or_default();
-        writeln!(out, "{n:>4}. {dist}  {}  [{}]  {place}  {phone}", l.name, levels.join(", "))?;
+        // No brackets when no level is on file: "[]" would read as "none offered".
+        let levels =
+            if levels.is_empty() { String::new() } else { format!("  [{}]", levels.join(", ")) };
+        writeln!(out, "{n:>4}. {dist}  {}{levels}  {place}  {phone}", l.name)?;
         let unknown: Vec<&str> = l.unknown_groups().iter().map(|g| g.as_str()).collect();
         if !unknown.is_empty() {
             writeln!(out, "                  not on file: {}", unknown.join(", "))?;

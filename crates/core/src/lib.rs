@@ -8,7 +8,8 @@ The principal type is [`Listing`]: one treatment location, merged from every sou
 it. Every attribute group (levels of care, modalities, medications, schedule, payments,
 populations, languages) is an [`Attr`]: either [`Attr::Unknown`] (the sources say nothing) or
 [`Attr::Known`] with the values they list (possibly none: the sources say "no"). Unknown is never
-collapsed into "no"; that rule is the reason this crate exists.
+collapsed into "no"; that rule is the reason this crate exists. Its [`Provenance`] says which
+of its sources states each [`Field`].
 
 [`Vocabulary`] is the one table of filter values, with English and Spanish labels and, for levels
 of care, their ASAM level. [`SamhsaVocabulary`] maps SAMHSA service codes and service names onto
@@ -25,11 +26,13 @@ pub mod distance;
 pub mod id;
 pub mod listing;
 pub mod phone;
+pub mod provenance;
 pub mod schedule;
 pub mod search;
 pub mod states;
 pub mod vocabulary;
 
 pub use listing::{Address, Attr, Listing, Location, Phones, SourceRef};
+pub use provenance::{Field, Provenance};
 pub use schedule::{Schedule, Session, SessionFormat, SessionKind, Weekday};
 pub use vocabulary::{Group, SamhsaVocabulary, Vocabulary};

@@ -3,11 +3,13 @@
 //! The JSON form of a listing (the shape of `../shared/API.md`, used both by the JSON Lines that
 //! `iop ingest` writes and by the API's results) is defined here and only here: [`Listing`]
 //! serialises through [`ListingWire`], which flattens [`Attr::Unknown`] into the `unknown` list.
+//! Which source states which field travels with it as `provenance` ([`crate::provenance`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::provenance::Provenance;
 use crate::schedule::Schedule;
 use crate::vocabulary::Group;
 
@@ -226,6 +228,8 @@ pub struct Listing {
     pub stale: bool,
     /// Whether the program accepts new clients, where a curated sheet says so.
     pub accepting_new_clients: Option<bool>,
+    /// Which of `sources` state each field (see [`crate::provenance`]).
+    pub provenance: Provenance,
 }
 
 impl Listing {
@@ -403,6 +407,9 @@ pub struct ListingWire {
     stale: bool,
     #[serde(default)]
     accepting_new_clients: Option<bool>,
+    /// Per field, the sources that state it (absent in listings written before it existed).
+    #[serde(default)]
+    provenance: Provenance,
 }
 
 impl From<Listing> for ListingWire {
@@ -438,6 +445,7 @@ impl From<Listing> for ListingWire {
             last_verified: l.last_verified,
             stale: l.stale,
             accepting_new_clients: l.accepting_new_clients,
+            provenance: l.provenance,
         }
     }
 }
@@ -477,6 +485,7 @@ impl From<ListingWire> for Listing {
             last_verified: w.last_verified,
             stale: w.stale,
             accepting_new_clients: w.accepting_new_clients,
+            provenance: w.provenance,
         }
     }
 }
@@ -513,6 +522,35 @@ mod tests {
         assert_eq!(back, l);
         assert_eq!(back.payments, Attr::Known(BTreeSet::new()), "a known 'none' stays known");
         assert_eq!(back.modalities, Attr::Unknown);
+    }
+
+    #[test]
+    fn provenance_is_an_additive_field() {
+        let mut l = sample();
+        l.sources = vec![SourceRef {
+            name: "samhsa-findtreatment".into(),
+            record_id: "107736".into(),
+            retrieved: Some("2019-05-30".into()),
+            license: None,
+        }];
+        l.stamp_provenance();
+        let mut json = serde_json::to_value(&l).unwrap();
+        assert_eq!(
+            json["provenance"],
+            serde_json::json!({
+                "name": ["samhsa-findtreatment:107736"],
+                "levels": ["samhsa-findtreatment:107736"],
+                "medications": ["samhsa-findtreatment:107736"],
+                "payments": ["samhsa-findtreatment:107736"],
+            })
+        );
+        let back: Listing = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, l);
+        // A line written before provenance existed still loads, with none recorded.
+        json.as_object_mut().unwrap().remove("provenance");
+        let old: Listing = serde_json::from_value(json).unwrap();
+        assert!(old.provenance.is_empty());
+        assert_eq!(old.levels, l.levels);
     }
 
     #[test]

@@ -19,6 +19,12 @@ Sources: the FindTreatment.gov API ([`findtreatment`]), the 2018 locator export
 ([`national2021`]), the OTP directory ([`otp`]), the California DHCS list ([`dhcs`]) and the
 2-1-1 Miami HSDS package and Open Referral HSDS 3.0 JSON and tabular packages (through
 `iop-hsds`). Curated program sheets ([`sheets`]) apply last, by listing id.
+
+Every listing carries its per-field provenance ([`iop_core::Provenance`]): validation stamps
+what each parsed record states and marks what it computed (`derived:zip-centroid`, ...), the
+merge joins it as it joins the values, sheets add themselves as the source of what they set.
+[`Ingest::refresh`] compares a run with the previous one ([`refresh`]): added, updated (per
+field), unchanged and stale listings, in the [`Summary`].
 */
 #![warn(missing_docs)]
 

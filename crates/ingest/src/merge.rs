@@ -30,12 +30,17 @@
 //!
 //! The merged listing keeps the id of its highest-priority source's record (see [`priority`]),
 //! so ids are stable across rebuilds as long as that record exists.
+//!
+//! Provenance is joined as the values are: a group the copies union (levels, schedule,
+//! services, ...) is credited to every copy that states it; a single value (a phone, the point,
+//! the web site) to the copies that hold that very value, so a value only one copy had keeps
+//! only that copy's source ([`iop_core::Provenance::of_merge`]).
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
 
-use iop_core::Listing;
 use iop_core::distance::haversine_m;
+use iop_core::{Listing, Provenance};
 use serde::Serialize;
 
 /// Metres under which two listings are at the same place.
@@ -669,10 +674,11 @@ pub fn merge(listings: Vec<Listing>) -> (Vec<Listing>, MergeStats) {
 
 /// Joins copies of one facility, best source first, into one listing.
 fn combine(mut copies: Vec<Listing>) -> Listing {
-    let mut merged = copies.remove(0);
-    if copies.is_empty() {
-        return merged;
+    if copies.len() == 1 {
+        return copies.remove(0);
     }
+    let originals = copies.clone();
+    let mut merged = copies.remove(0);
     // The best location: the first precise one in priority order.
     if merged.location.is_none_or(|l| l.approximate)
         && let Some(loc) = copies.iter().filter_map(|c| c.location).find(|l| !l.approximate)
@@ -726,6 +732,7 @@ fn combine(mut copies: Vec<Listing>) -> Listing {
         merged.stale &= c.stale;
         merged.accepting_new_clients = merged.accepting_new_clients.or(c.accepting_new_clients);
     }
+    merged.provenance = Provenance::of_merge(&merged, &originals);
     merged
 }
 

@@ -68,6 +68,19 @@ pub struct Ingest {
     pub summary: Summary,
 }
 
+impl Ingest {
+    /// Compares the listings with those of a previous run ([`crate::refresh::refresh`]): the
+    /// listings become the current ones plus, marked stale, those the sources dropped, and the
+    /// summary reports what was added, updated (per field), unchanged and stale. The summary's
+    /// other counts stay those of this run's sources.
+    pub fn refresh(&mut self, previous: Vec<Listing>) {
+        let current = std::mem::take(&mut self.listings);
+        let (listings, report) = crate::refresh::refresh(previous, current);
+        self.listings = listings;
+        self.summary.refresh = Some(report);
+    }
+}
+
 /// The source formats the pipeline reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]

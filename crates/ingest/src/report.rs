@@ -1,5 +1,5 @@
 //! The summary of an ingest: per-source counts, merges, listings per state and per level of
-//! care, and every problem.
+//! care, every problem, and (re-ingesting over a previous run) what changed, field by field.
 //!
 //! [`Summary`] serialises to JSON (for tools) and displays as a short plain-text report for
 //! stderr. The problems themselves are not part of the display: the CLI prints them one per
@@ -13,6 +13,7 @@ use iop_core::{Attr, Listing, states};
 use serde::Serialize;
 
 use crate::merge::MergeStats;
+use crate::refresh::RefreshReport;
 use crate::source::{Problem, ProblemKind};
 
 /// Counts for one source file.
@@ -96,6 +97,8 @@ pub struct Summary {
     pub sheets: SheetsSummary,
     /// Every rejected, repaired or unmapped record.
     pub problems: Vec<Problem>,
+    /// What changed since the previous run, when one was given ([`crate::Ingest::refresh`]).
+    pub refresh: Option<RefreshReport>,
 }
 
 /// What the curated program sheets (`data/sheets/*.toml`) did.
@@ -237,6 +240,10 @@ impl fmt::Display for Summary {
             self.problems_of(ProblemKind::Rejected).count(),
             self.problems_of(ProblemKind::Repaired).count(),
             self.problems_of(ProblemKind::Unmapped).count()
-        )
+        )?;
+        if let Some(r) = &self.refresh {
+            write!(f, "\n{r}")?;
+        }
+        Ok(())
     }
 }

@@ -14,7 +14,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use iop_core::schedule::parse_hhmm;
-use iop_core::{Listing, Session, SessionFormat, SessionKind, SourceRef, Weekday};
+use iop_core::{Field, Listing, Session, SessionFormat, SessionKind, SourceRef, Weekday};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -323,6 +323,11 @@ fn is_date(s: &str) -> bool {
 /// phone and "accepting new clients" are set, `serves_states` joins the listing's
 /// `virtual_states`, and `last_verified` becomes the most recent confirmation date when that is
 /// newer. A sheet naming an unknown id is reported.
+///
+/// The sheet joins the listing's `sources` (name [`SOURCE`], record id its file name) and its
+/// provenance: it states the schedule (when it has tracks) and the virtual states it adds
+/// alongside what other sources said; an intake phone or "accepting new clients" it sets comes
+/// from the sheet alone, unless another source said the same.
 pub fn apply(sheets: &[Sheet], listings: &mut [Listing]) -> SheetReport {
     let mut report = SheetReport::default();
     for sheet in sheets {
@@ -330,6 +335,11 @@ pub fn apply(sheets: &[Sheet], listings: &mut [Listing]) -> SheetReport {
             report.unknown_ids.push((sheet.file.clone(), sheet.listing_id.clone()));
             continue;
         };
+        let record_id = sheet
+            .file
+            .file_name()
+            .map_or_else(|| sheet.file.display().to_string(), |f| f.to_string_lossy().into_owned());
+        let key = iop_core::provenance::source_key(SOURCE, &record_id);
         let schedule = &mut listing.schedule;
         for t in &sheet.tracks {
             schedule
@@ -357,21 +367,34 @@ pub fn apply(sheets: &[Sheet], listings: &mut [Listing]) -> SheetReport {
         }
         // Sheet sessions have no end date; the confirmation date is when they are known to hold.
         schedule.derive_facets(sheet.last_confirmed());
+        let provenance = &mut listing.provenance;
+        if !sheet.tracks.is_empty() {
+            provenance.add(Field::Schedule, key.clone());
+        }
         if let Some(p) = &sheet.intake_phone {
+            if listing.phones.intake.as_ref() == Some(p) {
+                provenance.add(Field::PhoneIntake, key.clone());
+            } else {
+                provenance.set(Field::PhoneIntake, key.clone());
+            }
             listing.phones.intake = Some(p.clone());
         }
         if let Some(a) = sheet.accepting_new_clients {
+            if listing.accepting_new_clients == Some(a) {
+                provenance.add(Field::AcceptingNewClients, key.clone());
+            } else {
+                provenance.set(Field::AcceptingNewClients, key.clone());
+            }
             listing.accepting_new_clients = Some(a);
+        }
+        if !sheet.serves_states.is_empty() {
+            provenance.add(Field::VirtualStates, key);
         }
         listing.virtual_states.extend(sheet.serves_states.iter().cloned());
         let newest = sheet.last_confirmed();
         if listing.last_verified.as_deref().is_none_or(|v| v < newest) {
             listing.last_verified = Some(newest.to_owned());
         }
-        let record_id = sheet
-            .file
-            .file_name()
-            .map_or_else(|| sheet.file.display().to_string(), |f| f.to_string_lossy().into_owned());
         if !listing.sources.iter().any(|s| s.name == SOURCE && s.record_id == record_id) {
             listing.sources.push(SourceRef {
                 name: SOURCE.to_owned(),
@@ -515,6 +538,39 @@ confirmed = "2019-07-29"
     }
 
     #[test]
+    fn a_sheet_replaces_or_seconds_the_provenance_of_what_it_sets() {
+        let mut sheet = parse_sheet(Path::new("mcc.toml"), GOOD).unwrap();
+        sheet.intake_phone = Some("+19545551234".into());
+        sheet.accepting_new_clients = Some(true);
+        let mut l = Listing {
+            id: "m211-32f5123dff5bf4ee".into(),
+            name: "Multicultural Care Centers".into(),
+            accepting_new_clients: Some(true),
+            sources: vec![SourceRef {
+                name: "miami-211".into(),
+                record_id: "8852".into(),
+                retrieved: Some("2019-07-29".into()),
+                license: None,
+            }],
+            ..Listing::default()
+        };
+        l.phones.intake = Some("+19545550000".into());
+        l.schedule.hours_text = Some("Evening IOP: 6:00pm-9:00pm, Mon, Wed, Thur".into());
+        l.stamp_provenance();
+        let mut listings = vec![l];
+        apply(&[sheet], &mut listings);
+        let p = &listings[0].provenance;
+        let keys = |f: Field| p.keys(f).collect::<Vec<_>>();
+        // Another number: the sheet's replaces it, and only the sheet says it.
+        assert_eq!(keys(Field::PhoneIntake), ["program-sheet:mcc.toml"]);
+        // The same answer: both say it.
+        assert_eq!(keys(Field::AcceptingNewClients), ["miami-211:8852", "program-sheet:mcc.toml"]);
+        // The schedule joins the record's hours text and the sheet's sessions.
+        assert_eq!(keys(Field::Schedule), ["miami-211:8852", "program-sheet:mcc.toml"]);
+        assert_eq!(keys(Field::Name), ["miami-211:8852"]);
+    }
+
+    #[test]
     fn serves_states_makes_the_listing_a_virtual_match_there() {
         let sheet =
             parse_sheet(Path::new("v.toml"), &serving(r#"["FL", "GA"]"#, "virtual")).unwrap();
@@ -532,6 +588,7 @@ confirmed = "2019-07-29"
         // What another source said stays; the sheet adds its states.
         let states: Vec<&str> = l.virtual_states.iter().map(String::as_str).collect();
         assert_eq!(states, ["AL", "FL", "GA"]);
+        assert!(l.provenance.keys(Field::VirtualStates).eq(["program-sheet:v.toml"]));
         assert!(l.serves_virtually("FL") && l.serves_virtually("GA"));
         assert!(!l.serves_virtually("TX"));
     }
@@ -564,6 +621,11 @@ confirmed = "2019-07-29"
         assert_eq!(l.phones.intake.as_deref(), Some("+19545551234"));
         assert_eq!(l.last_verified.as_deref(), Some("2019-07-29"));
         assert_eq!(l.sources[0].name, SOURCE);
+        // The sheet is the source of what it set.
+        for f in [Field::Schedule, Field::PhoneIntake, Field::AcceptingNewClients] {
+            assert!(l.provenance.keys(f).eq(["program-sheet:mcc.toml"]), "{}", f.as_str());
+        }
+        assert!(!l.provenance.has(Field::VirtualStates), "the sheet serves no states");
         // Applying again replaces the session instead of doubling it, and an older date does not
         // move last_verified back.
         let mut again = parse_sheet(Path::new("mcc.toml"), GOOD).unwrap();

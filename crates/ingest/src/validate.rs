@@ -11,9 +11,18 @@
 //! Every listing that goes through has a location: its own point, or else the centroid of its
 //! ZIP (or of its city) marked `approximate: true`. A listing that cannot be placed at all is
 //! rejected, because a search engine by distance cannot show it.
+//!
+//! Provenance: every parsed listing has one source, so [`validate`] first stamps every field it
+//! states with that source ([`Listing::stamp_provenance`]); a repair that computes a value says
+//! so: a centroid point comes from `derived:zip-centroid` or `derived:city-centroid`, a state
+//! filled in from the ZIP or the point adds `derived:state-from-zip` or
+//! `derived:state-from-point` to the address. A dropped value loses its provenance.
 
 use iop_core::distance::haversine_m;
-use iop_core::{Listing, Location, phone, states};
+use iop_core::provenance::{
+    DERIVED_CITY_CENTROID, DERIVED_STATE_FROM_POINT, DERIVED_STATE_FROM_ZIP, DERIVED_ZIP_CENTROID,
+};
+use iop_core::{Field, Listing, Location, phone, states};
 use iop_geo::Geocoder;
 
 use crate::source::{Problem, ProblemKind};
@@ -44,6 +53,7 @@ pub fn validate(
         });
     };
     trim_text(&mut listing);
+    listing.stamp_provenance();
 
     // Name.
     if listing.name.is_empty() {
@@ -121,6 +131,7 @@ pub fn validate(
             ),
         );
         listing.address.state = Some(code.to_owned());
+        listing.provenance.add(Field::Address, DERIVED_STATE_FROM_ZIP);
         bad_state = None;
     }
 
@@ -184,6 +195,7 @@ pub fn validate(
             format!("{why}: set to {code} from the coordinates"),
         );
         listing.address.state = Some(code.to_owned());
+        listing.provenance.add(Field::Address, DERIVED_STATE_FROM_POINT);
         bad_state = None;
     }
     if let Some(raw) = bad_state {
@@ -201,7 +213,7 @@ pub fn validate(
     // A point in another state than its address, far from the address: the point is wrong.
     if let (Some(loc), Some(state)) = (listing.location, listing.address.state.as_deref())
         && let Some(at) = geo.state_at(loc.lat, loc.lon).filter(|at| *at != state)
-        && let Some((c, what)) = centroid(geo, &listing)
+        && let Some((c, what, derived)) = centroid(geo, &listing)
     {
         let d = haversine_m(loc.lat, loc.lon, c.lat, c.lon);
         if d > STATE_MISMATCH_M {
@@ -217,13 +229,17 @@ pub fn validate(
                 ),
             );
             listing.location = Some(c);
+            listing.provenance.set(Field::Location, derived);
         }
     }
 
     // A listing without a point goes to its ZIP's or city's centroid, flagged approximate.
     if listing.location.is_none() {
         match centroid(geo, &listing) {
-            Some((c, _)) => listing.location = Some(c),
+            Some((c, _, derived)) => {
+                listing.location = Some(c);
+                listing.provenance.set(Field::Location, derived);
+            }
             None => {
                 report(
                     ProblemKind::Rejected,
@@ -269,24 +285,26 @@ pub fn validate(
         }
     }
 
+    // What was dropped above loses its provenance.
+    listing.stamp_provenance();
     (Some(listing), problems)
 }
 
 /// The centroid of the listing's ZIP, else of its city, as an approximate location, with a
-/// description of what it is (for problem reports).
-fn centroid(geo: &Geocoder, listing: &Listing) -> Option<(Location, String)> {
+/// description of what it is (for problem reports) and its provenance key.
+fn centroid(geo: &Geocoder, listing: &Listing) -> Option<(Location, String, &'static str)> {
     let a = &listing.address;
     if let Some(zip) = a.zip.as_deref()
         && let Some(p) = geo.zip(zip)
     {
         let at = Location { lat: p.lat, lon: p.lon, approximate: true };
-        return Some((at, format!("ZIP {zip}")));
+        return Some((at, format!("ZIP {zip}"), DERIVED_ZIP_CENTROID));
     }
     if let (Some(city), Some(state)) = (a.city.as_deref(), a.state.as_deref())
         && let Some(p) = geo.city(city, state)
     {
         let at = Location { lat: p.lat, lon: p.lon, approximate: true };
-        return Some((at, format!("the centre of {city}, {state}")));
+        return Some((at, format!("the centre of {city}, {state}"), DERIVED_CITY_CENTROID));
     }
     None
 }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use iop_core::Listing;
+use iop_core::{Field, Listing};
 use iop_geo::Geocoder;
 use iop_ingest::{Error, Ingest, IngestOptions, Problem, ProblemKind, ingest};
 
@@ -176,6 +176,36 @@ fn national_list_rows() {
     assert!(problems(&run, 17).is_empty());
     assert!(listing(&run, "Ziponly Recovery").location.expect("placed").approximate);
     assert_eq!(run.summary.sources[0].approximate, 6, "rows 4, 5, 10, 11, 12 and 17");
+
+    // Provenance: the row states what it holds; what validation computed says so.
+    let keys = |name: &str, f: Field| -> Vec<String> {
+        listing(&run, name).provenance.keys(f).map(str::to_owned).collect()
+    };
+    let row = |n: usize| vec![format!("{src}:row {n}")];
+    assert_eq!(keys("A New Beginning", Field::Location), row(1));
+    assert_eq!(keys("A New Beginning", Field::Address), row(1));
+    assert_eq!(keys("Indian Rivers Mental Health Center", Field::Location), row(3), "swapped back");
+    for (name, centroid) in [
+        ("Hope Harbor", "derived:zip-centroid"),
+        ("Seaside Sobriety", "derived:zip-centroid"),
+        ("Cityonly Counseling", "derived:city-centroid"),
+        ("Faraway Point", "derived:zip-centroid"),
+        ("Outrange Therapy", "derived:zip-centroid"),
+        ("Ziponly Recovery", "derived:zip-centroid"),
+    ] {
+        assert_eq!(keys(name, Field::Location), [centroid], "{name}");
+    }
+    assert_eq!(
+        keys("Quixote Clinic", Field::Address),
+        ["derived:state-from-zip".to_owned(), format!("{src}:row 6")]
+    );
+    assert_eq!(
+        keys("Stateless Services", Field::Address),
+        ["derived:state-from-point".to_owned(), format!("{src}:row 16")]
+    );
+    assert_eq!(keys("Zephyr Wellness", Field::Address), row(7), "a state name is the row's");
+    // The national list says nothing about services: no provenance for them.
+    assert!(!listing(&run, "A New Beginning").provenance.has(Field::Levels));
 }
 
 const DHCS_HEADER: &str = "license_number,facility_name,legal_entity,address_line1,address_line2,additional_locations,city,state,zip,county,county_code,phone,setting_code,offers_detox,is_licensed,is_certified,license_expiration,license_expired,treatment_capacity,total_capacity,target_population_code,target_population,incidental_medical_services,adolescent_waiver,latitude,longitude";
@@ -297,11 +327,16 @@ fn findtreatment_phones_and_web_sites() {
         problem(&run, 1, "phones.intake").reason,
         "\"12345\" does not have 10 digits: dropped"
     );
+    // A dropped value has no provenance; a repaired one keeps its record's.
+    assert!(!first.provenance.has(Field::PhoneIntake));
+    assert!(first.provenance.keys(Field::PhoneMain).eq(["samhsa-findtreatment:f1"]));
+    assert!(first.provenance.keys(Field::Website).eq(["samhsa-findtreatment:f1"]));
 
     let p = problem(&run, 2, "website");
     assert_eq!(p.reason, "website \"see our office\" is not a valid http(s) URL: dropped");
     let second = listing(&run, "Not A Site");
     assert_eq!(second.website, None);
+    assert!(!second.provenance.has(Field::Website));
     assert_eq!(second.phones.main.as_deref(), Some("+14345550199"), "extension dropped");
 
     assert!(problems(&run, 3).is_empty());

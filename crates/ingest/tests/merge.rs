@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use iop_core::listing::Tri;
-use iop_core::{Attr, Group, Listing};
+use iop_core::provenance::{DERIVED_PREFIX, is_derived};
+use iop_core::{Attr, Field, Group, Listing};
 use iop_geo::Geocoder;
 use iop_ingest::merge::{merge, name_similarity, normalize_name, priority};
 use iop_ingest::validate::validate;
@@ -44,6 +45,11 @@ fn one<'a>(name_prefix: &str, street: &str) -> &'a Listing {
 
 fn ids(ls: &[&Listing]) -> Vec<String> {
     ls.iter().map(|l| l.id.clone()).collect()
+}
+
+/// The source name of a provenance key (`name:record_id`).
+fn source_name_of(key: &str) -> &str {
+    key.split_once(':').map_or(key, |(name, _)| name)
 }
 
 fn source_names(l: &Listing) -> Vec<&str> {
@@ -100,6 +106,9 @@ fn otp_directory_entries_merge_with_the_national_list() {
         Some("Center for Drug Problems"),
         "filled from the national row"
     );
+    let from = |f: Field| l.provenance.keys(f).map(source_name_of).collect::<Vec<_>>();
+    assert_eq!(from(Field::AltName), ["samhsa-locator-2021"], "only the national row says it");
+    assert_eq!(from(Field::Levels), ["samhsa-otp-2021"], "the national row says nothing of levels");
 
     // Staunton Treatment Center: API record, OTP entry (city Verona, ZIP 24482) and national
     // row (Staunton, 24401): one listing with the API's complete levels, which include otp.
@@ -111,6 +120,9 @@ fn otp_directory_entries_merge_with_the_national_list() {
     assert!(l.id.starts_with("ft-"));
     assert!(l.levels.is_known(), "Known wins over Partial in the union");
     assert_eq!(l.has(Group::Level, "otp"), Tri::Yes);
+    // Both the API record (complete) and the OTP entry (partial) say something of levels.
+    let levels: Vec<&str> = l.provenance.keys(Field::Levels).map(source_name_of).collect();
+    assert_eq!(levels, ["samhsa-findtreatment", "samhsa-otp-2021"]);
     assert_eq!(l.last_verified.as_deref(), Some("2021-07-28"), "the most recent source date");
 
     let pairs = &shipped().summary.merge.pairs;
@@ -250,6 +262,14 @@ fn merge_is_order_independent_on_real_records() {
         v
     };
     assert_eq!(key(&forward), key(&backward));
+    // And the same provenance, field by field.
+    let provenance = |ls: &[Listing]| {
+        let mut v: Vec<(String, iop_core::Provenance)> =
+            ls.iter().map(|l| (l.id.clone(), l.provenance.clone())).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    assert_eq!(provenance(&forward), provenance(&backward));
     // Merged listings do not merge again.
     let (again, stats) = merge(forward.clone());
     assert_eq!((again.len(), stats.merged), (forward.len(), 0));
@@ -263,4 +283,100 @@ fn names_compare_on_what_identifies_them() {
     // Trade words alone do not make two names alike.
     assert!(name_similarity("Reflection and Recovery Inc", "ATLAS RECOVERY CENTER") < 0.5);
     assert!(name_similarity("Bridge One", "NEW BRIDGE FOUNDATION") < 0.75);
+}
+
+#[test]
+fn region_ten_says_which_record_states_each_field() {
+    // 800 Preston Avenue, Charlottesville: the API's SA record (frid 39d6..., with "Peterson
+    // Building" and www.regionten.org, listing buprenorphine), its MH record (frid a1e8..., no
+    // second street line, regionten.org without www, telehealth) and national row 13028 (the
+    // same address and point, nothing about services).
+    let l = one("Region Ten Community Services Board", "800 PRESTON");
+    let sa =
+        "samhsa-findtreatment:39d6ca2b067e9d7bb435d81d51b2c7876939f82b9c92612142d4239277b3d5e6";
+    let mh =
+        "samhsa-findtreatment:a1e806914f668fd6a36b204da022a61d8ba326606c1ae99cd3b47f0a1bab4fe8";
+    let national = "samhsa-locator-2021:row 13028";
+    for key in [sa, mh, national] {
+        assert!(l.source_of_key(key).is_some(), "{key} is not among {:?}", l.sources);
+    }
+    let of = |f: Field| l.provenance.keys(f).collect::<Vec<_>>();
+    // All three say the same name (the national row in other case), address and point.
+    assert_eq!(of(Field::Name), [sa, mh, national]);
+    assert_eq!(of(Field::Address), [sa, mh, national]);
+    assert_eq!(l.address.street2.as_deref(), Some("Peterson Building"));
+    assert_eq!(of(Field::Location), [sa, mh, national]);
+    // The two API records agree on the phone and describe the groups; the union is theirs.
+    for f in [
+        Field::PhoneMain,
+        Field::Levels,
+        Field::Modalities,
+        Field::Payments,
+        Field::Populations,
+        Field::Languages,
+        Field::Services,
+    ] {
+        assert_eq!(of(f), [sa, mh], "{}", f.as_str());
+    }
+    // What only one record says keeps only that record.
+    assert_eq!(l.website.as_deref(), Some("http://www.regionten.org"));
+    assert_eq!(of(Field::Website), [sa], "the MH record's regionten.org is another value");
+    assert_eq!(of(Field::Medications), [sa]);
+    assert!(l.medications.contains("buprenorphine"));
+    assert_eq!(of(Field::Schedule), [mh], "telehealth is in the MH record only");
+    assert_eq!(l.schedule.facet("virtual"), Tri::Yes);
+    // What no record says has no provenance.
+    for f in [
+        Field::AltName,
+        Field::Description,
+        Field::PhoneIntake,
+        Field::PhoneHotline,
+        Field::VirtualStates,
+        Field::AcceptingNewClients,
+    ] {
+        assert!(!l.provenance.has(f), "{}", f.as_str());
+    }
+}
+
+#[test]
+fn every_stated_field_of_every_listing_has_provenance_and_nothing_else_does() {
+    let mut derived = 0;
+    for l in &shipped().listings {
+        for f in Field::ALL {
+            assert_eq!(
+                l.provenance.has(f),
+                f.stated_by(l),
+                "{} {}: {:?}",
+                l.id,
+                f.as_str(),
+                l.provenance
+            );
+            for key in l.provenance.keys(f) {
+                if is_derived(key) {
+                    derived += 1;
+                    assert!(key.starts_with(DERIVED_PREFIX));
+                } else {
+                    assert!(l.source_of_key(key).is_some(), "{}: {key} names no source", l.id);
+                }
+            }
+        }
+        // A centroid is derived, and only a centroid is (the shipped sources give no
+        // approximate points of their own).
+        let centroid = l.provenance.keys(Field::Location).any(is_derived);
+        assert_eq!(centroid, l.location.is_some_and(|p| p.approximate), "{}", l.id);
+    }
+    assert!(derived > 100, "{derived}");
+}
+
+#[test]
+fn the_shipped_sheet_states_the_schedule_beside_the_211_record() {
+    let l = holding("miami-211", "8852");
+    let schedule: Vec<&str> = l.provenance.keys(Field::Schedule).collect();
+    assert_eq!(
+        schedule,
+        ["miami-211:8852", "program-sheet:multicultural-care-centers-broward.toml"]
+    );
+    assert!(l.provenance.keys(Field::Name).eq(["miami-211:8852"]));
+    // The record's point is its ZIP's centroid, and says so.
+    assert!(l.provenance.keys(Field::Location).eq(["derived:zip-centroid"]));
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use iop_core::listing::Tri;
-use iop_core::{Group, Listing, states};
+use iop_core::{Field, Group, Listing, states};
 use iop_geo::Geocoder;
 use iop_ingest::{Ingest, IngestOptions, ProblemKind, findtreatment, ingest, write_jsonl};
 
@@ -168,4 +168,91 @@ fn json_lines_are_sorted_and_read_back() {
     let first: serde_json::Value =
         serde_json::from_str(text.lines().next().expect("a line")).expect("JSON");
     assert!(first["unknown"].is_array() && first["sources"].is_array());
+}
+
+/// The Charlottesville API responses (the two saved pages), ingested.
+fn charlottesville() -> Ingest {
+    let samhsa = data_dir().join("samhsa");
+    let opts = IngestOptions {
+        data_dir: data_dir(),
+        sources: findtreatment::SHIPPED.iter().map(|(f, _)| samhsa.join(f)).collect(),
+        progress: false,
+    };
+    ingest(&opts, geo()).expect("the API pages ingest")
+}
+
+/// `listings` as JSON Lines values, the way a previous run wrote them.
+fn as_json(listings: &[Listing]) -> Vec<serde_json::Value> {
+    listings.iter().map(|l| serde_json::to_value(l).expect("serialises")).collect()
+}
+
+fn from_json(values: Vec<serde_json::Value>) -> Vec<Listing> {
+    values.into_iter().map(|v| serde_json::from_value(v).expect("a listing")).collect()
+}
+
+#[test]
+fn re_ingesting_reports_each_changed_field_on_real_records() {
+    let mut run = charlottesville();
+    let total = run.listings.len();
+    let mut previous = as_json(&run.listings);
+    // The previous run had another main phone for one listing, and no schedule for another
+    // (Region Ten's 800 Preston Avenue, whose schedule comes from its MH record).
+    let phone_at = previous
+        .iter()
+        .position(|v| v["phones"]["main"].is_string())
+        .expect("a listing with a main phone");
+    previous[phone_at]["phones"]["main"] = "+12025550100".into();
+    let region_ten = previous
+        .iter()
+        .position(|v| {
+            v["name"] == "Region Ten Community Services Board"
+                && v["address"]["street"] == "800 Preston Avenue"
+        })
+        .expect("Region Ten in the API pages");
+    assert_ne!(region_ten, phone_at);
+    let region_ten_id = run.listings[region_ten].id.clone();
+    let schedule_from: Vec<String> =
+        run.listings[region_ten].provenance.keys(Field::Schedule).map(str::to_owned).collect();
+    assert_eq!(schedule_from.len(), 1, "{schedule_from:?}");
+    let old = &mut previous[region_ten];
+    old["schedule"] = serde_json::json!({});
+    old["unknown"].as_array_mut().expect("a list").push("schedule".into());
+    old["provenance"].as_object_mut().expect("an object").remove("schedule");
+
+    run.refresh(from_json(previous));
+    let report = run.summary.refresh.as_ref().expect("a refresh report");
+    assert_eq!((report.added, report.updated, report.stale), (0, 2, 0));
+    assert_eq!(report.unchanged, total - 2);
+    let expected = format!(
+        "refresh: 0 added, 2 updated (phones.main 1, schedule 1), {} unchanged, 0 stale",
+        total - 2
+    );
+    assert!(run.summary.to_string().ends_with(&expected), "{}", run.summary);
+    // The listings are the current ingest's, provenance included.
+    let now = run.listings.iter().find(|l| l.id == region_ten_id).expect("still listed");
+    assert!(now.provenance.keys(Field::Schedule).eq(schedule_from.iter().map(String::as_str)));
+}
+
+#[test]
+fn a_previous_run_from_before_provenance_is_unchanged_not_updated() {
+    let mut run = charlottesville();
+    let total = run.listings.len();
+    let mut previous = as_json(&run.listings);
+    for v in &mut previous {
+        v.as_object_mut().expect("an object").remove("provenance");
+    }
+    // And a listing the sources no longer carry (a copy of the first, under another id): kept,
+    // stale, with the provenance it had.
+    let mut gone = run.listings[0].clone();
+    gone.id = "ft-00000000000000ff".into();
+    previous.push(serde_json::to_value(&gone).expect("serialises"));
+    run.refresh(from_json(previous));
+    let report = run.summary.refresh.clone().expect("a refresh report");
+    assert_eq!((report.added, report.updated, report.unchanged, report.stale), (0, 0, total, 1));
+    assert!(report.fields.is_empty());
+    let stale: Vec<&Listing> = run.listings.iter().filter(|l| l.stale).collect();
+    assert_eq!(stale.len(), 1);
+    assert_eq!(stale[0].id, gone.id);
+    assert!(!gone.provenance.is_empty());
+    assert_eq!(stale[0].provenance, gone.provenance, "a stale listing keeps its provenance");
 }

@@ -596,7 +596,7 @@ fn example_listing() -> Listing {
         ..Schedule::default()
     };
     schedule.derive_facets("2025-01-06");
-    Listing {
+    let mut listing = Listing {
         id: "ft-3f9a0c2b7d41e855".into(),
         name: "Region Ten Community Services Board".into(),
         alt_name: Some("Outpatient Substance Use Services".into()),
@@ -629,5 +629,8 @@ fn example_listing() -> Listing {
         last_verified: Some("2019-05-30".into()),
         stale: false,
         accepting_new_clients: Some(true),
-    }
+        provenance: Default::default(),
+    };
+    listing.stamp_provenance();
+    listing
 }

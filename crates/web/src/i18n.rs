@@ -161,6 +161,22 @@ messages! {
     NotFoundTitle => "Not found", "No encontrado";
     BackToSearch => "Back to the search", "Volver a la búsqueda";
     AsamLevel => "ASAM level", "Nivel ASAM";
+    /// Before the sources of one fact ("Sources: SAMHSA ..., retrieved 2019-05-30; ...").
+    SourcesLabel => "Sources", "Fuentes";
+    /// Before a source's retrieval date.
+    RetrievedOn => "retrieved", "consultada el";
+    /// Before a program sheet's confirmation date.
+    ConfirmedOn => "confirmed", "confirmada el";
+    /// The subject of the map point's source line.
+    MapPoint => "Map point", "Punto en el mapa";
+    DerivedZipCentroid => "centre of the ZIP code, computed by IOP Finder",
+        "centro del código postal, calculado por Buscador de IOP";
+    DerivedCityCentroid => "centre of the city, computed by IOP Finder",
+        "centro de la ciudad, calculado por Buscador de IOP";
+    DerivedStateFromZip => "state worked out from the ZIP code by IOP Finder",
+        "estado deducido del código postal por Buscador de IOP";
+    DerivedStateFromPoint => "state worked out from the map point by IOP Finder",
+        "estado deducido del punto en el mapa por Buscador de IOP";
     VirtualStates => "Serves these states virtually", "Atiende virtualmente a estos estados";
 
     // Referral sheet.
@@ -271,6 +287,16 @@ pub fn show_all(lang: Lang, n: usize) -> String {
     match lang {
         Lang::En => format!("Show all {n}"),
         Lang::Es => format!("Mostrar los {n}"),
+    }
+}
+
+/// "2 records" / "2 registros" (records of one source behind one fact).
+pub fn records(lang: Lang, n: usize) -> String {
+    match (lang, n) {
+        (Lang::En, 1) => "1 record".to_owned(),
+        (Lang::En, _) => format!("{n} records"),
+        (Lang::Es, 1) => "1 registro".to_owned(),
+        (Lang::Es, _) => format!("{n} registros"),
     }
 }
 

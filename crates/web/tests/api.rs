@@ -560,3 +560,48 @@ async fn real_charlottesville_data_agrees_with_brute_force() {
         .json();
     insta::assert_json_snapshot!(v["results"]);
 }
+
+/// The listing JSON carries `provenance`: per field, the `name:record_id` keys of the sources
+/// that state it. Region Ten's 800 Preston Avenue clinic, from the real API pages, is two
+/// records: the SA record (with the second street line, www.regionten.org and buprenorphine)
+/// and the MH record (telehealth).
+#[tokio::test]
+async fn a_listing_says_which_record_states_each_field() {
+    let listings = support::charlottesville_listings();
+    let l = listings
+        .iter()
+        .find(|l| {
+            l.name == "Region Ten Community Services Board"
+                && l.address.street.as_deref() == Some("800 Preston Avenue")
+        })
+        .expect("Region Ten, 800 Preston Avenue");
+    let f = support::build_fixture(listings.clone());
+    let v = get(&f.app(), &format!("/api/v1/listings/{}", l.id)).await.json();
+    let sa =
+        "samhsa-findtreatment:39d6ca2b067e9d7bb435d81d51b2c7876939f82b9c92612142d4239277b3d5e6";
+    let mh =
+        "samhsa-findtreatment:a1e806914f668fd6a36b204da022a61d8ba326606c1ae99cd3b47f0a1bab4fe8";
+    let both = serde_json::json!([sa, mh]);
+    assert_eq!(
+        v["provenance"],
+        serde_json::json!({
+            "name": both, "address": both, "location": both, "phones.main": both,
+            "website": [sa], "levels": both, "modalities": both, "medications": [sa],
+            "schedule": [mh], "payments": both, "populations": both, "languages": both,
+            "services": both,
+        })
+    );
+    // Every key names one of the listing's sources.
+    let sources: Vec<String> = v["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .map(|s| format!("{}:{}", s["name"].as_str().unwrap(), s["record_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(sources, [sa, mh]);
+    // `fields` can ask for it like any other field.
+    let v =
+        get(&f.app(), "/api/v1/search?near=22902&fields=id,provenance&per_page=100").await.json();
+    let found = v["results"].as_array().expect("results").iter().find(|r| r["id"] == l.id.as_str());
+    assert_eq!(found.expect("in the results")["provenance"]["schedule"], serde_json::json!([mh]));
+}

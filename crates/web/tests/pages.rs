@@ -1,8 +1,9 @@
 //! The HTML pages against a real index built in a temporary directory, through `app()` with
 //! `oneshot`, read with `scraper` by stable `id` / `data-test` hooks: crisis lines everywhere,
 //! both languages, facet counts, unknown shown as "not on file" (never "no"), map pins, paging,
-//! the empty state, errors beside the form, the listing page's JSON-LD, the referral sheet, the
-//! embed and widget, same-origin assets only, no cookies, and the 60 KB size budget.
+//! the empty state, errors beside the form, the listing page's JSON-LD and the source of each
+//! fact (on real merged records), the referral sheet, the embed and widget, same-origin assets
+//! only, no cookies, and the 60 KB size budget.
 
 mod support;
 
@@ -779,6 +780,178 @@ mod random_queries {
         });
         if let Err(e) = result {
             panic!("{e}");
+        }
+    }
+}
+
+/// Real records through the real ingest: the Charlottesville API pages (Region Ten's 800 Preston
+/// Avenue clinic is two of them), the SAMHSA OTP directory (Staunton Treatment Center is in it
+/// and in the API pages) and the 2-1-1 Miami package with the shipped program sheet; the
+/// listings of Virginia and Florida, indexed.
+fn provenance_fixture() -> (support::Fixture, Vec<Listing>) {
+    static LISTINGS: std::sync::OnceLock<Vec<Listing>> = std::sync::OnceLock::new();
+    let listings = LISTINGS.get_or_init(|| {
+        let data = support::data_dir();
+        let samhsa = data.join("samhsa");
+        let opts = iop_ingest::IngestOptions {
+            data_dir: data.clone(),
+            sources: vec![
+                samhsa.join("api_response_page1_charlottesville_va_2019.json"),
+                samhsa.join("api_response_rows_sa_charlottesville_va_2019.json"),
+                samhsa.join("samhsa_otp_directory_geocoded_2021.csv"),
+                data.join("miami211"),
+            ],
+            progress: false,
+        };
+        let run =
+            iop_ingest::pipeline::ingest_with_sheets(&opts, &[data.join("sheets")], &geocoder())
+                .expect("the real sources ingest");
+        run.listings
+            .into_iter()
+            .filter(|l| matches!(l.address.state.as_deref(), Some("VA" | "FL")))
+            .collect()
+    });
+    (build_fixture(listings.clone()), listings.clone())
+}
+
+/// The source lines of the element `within`, as (field, text, link targets).
+fn source_lines(doc: &Html, within: &str) -> Vec<(String, String, Vec<String>)> {
+    all(doc, &format!("{within} [data-test=provenance]"))
+        .into_iter()
+        .map(|e| {
+            let field = e.value().attr("data-field").unwrap_or_default().to_owned();
+            let links = e
+                .select(&sel("a"))
+                .filter_map(|a| a.value().attr("href"))
+                .map(str::to_owned)
+                .collect();
+            (field, text(e), links)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_merged_listing_says_which_source_states_each_fact() {
+    let (f, listings) = provenance_fixture();
+    let app = f.app();
+    // Staunton Treatment Center: an API record and an OTP directory entry.
+    let staunton = listings
+        .iter()
+        .find(|l| l.name == "Staunton Treatment Center")
+        .expect("Staunton Treatment Center");
+    let names: Vec<&str> = staunton.sources.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["samhsa-findtreatment", "samhsa-otp-2021"]);
+    let doc = html(&get(&app, &format!("/listings/{}", staunton.id)).await);
+    // The sources table has a row per record, which the lines link to.
+    assert!(text(one(&doc, "tr#src-1")).contains("SAMHSA FindTreatment.gov"));
+    assert!(text(one(&doc, "tr#src-2")).contains("opioid treatment program directory"));
+
+    // Levels of care: both say something (the OTP entry only "OTP").
+    let levels = source_lines(&doc, "dd[data-group=level]");
+    assert_eq!(levels.len(), 1, "{levels:?}");
+    let (field, line, links) = &levels[0];
+    assert_eq!(field, "levels");
+    assert_eq!(
+        line,
+        "Sources: SAMHSA FindTreatment.gov, retrieved 2019-05-30; SAMHSA opioid treatment \
+         program directory (2021), retrieved 2021-07-28"
+    );
+    assert_eq!(links, &["#src-1", "#src-2"]);
+    // Payments: the API record alone.
+    let payments = source_lines(&doc, "dd[data-group=payment]");
+    assert_eq!(payments[0].1, "Source: SAMHSA FindTreatment.gov, retrieved 2019-05-30");
+    assert_eq!(payments[0].2, ["#src-1"]);
+    // The address is the API record's (the OTP entry has another city and ZIP), and so is
+    // the point: one line for both.
+    let address: Vec<String> =
+        source_lines(&doc, "#contact-h ~ dl").into_iter().map(|l| l.0).collect();
+    assert!(address.contains(&"address".to_owned()) && !address.contains(&"location".to_owned()));
+    // What no source says: not on file, and no source line.
+    let dd = one(&doc, "dd[data-group=language]");
+    assert_eq!(text(one_in(dd, "[data-test=not-on-file]")), "Not on file");
+    assert!(source_lines(&doc, "dd[data-group=language]").is_empty());
+    assert!(all(&doc, "[data-test=provenance][data-field=schedule]").is_empty());
+
+    // In Spanish.
+    let doc = html(&get(&app, &format!("/listings/{}?lang=es", staunton.id)).await);
+    let levels = source_lines(&doc, "dd[data-group=level]");
+    assert!(
+        levels[0].1.starts_with(
+            "Fuentes: SAMHSA FindTreatment.gov, consultada el 2019-05-30; Directorio de programas"
+        ),
+        "{}",
+        levels[0].1
+    );
+
+    // Region Ten, 800 Preston Avenue: two API records (SA and MH) of one retrieval. The
+    // groups both describe name the two records; telehealth is in the MH record only.
+    let region_ten = listings
+        .iter()
+        .find(|l| {
+            l.name == "Region Ten Community Services Board"
+                && l.address.street.as_deref() == Some("800 Preston Avenue")
+        })
+        .expect("Region Ten, 800 Preston Avenue");
+    let mh = "a1e806914f668fd6a36b204da022a61d8ba326606c1ae99cd3b47f0a1bab4fe8";
+    let mh_row = region_ten.sources.iter().position(|s| s.record_id == mh).expect("the MH record");
+    let doc = html(&get(&app, &format!("/listings/{}", region_ten.id)).await);
+    let levels = source_lines(&doc, "dd[data-group=level]");
+    assert_eq!(levels[0].1, "Source: SAMHSA FindTreatment.gov (2 records), retrieved 2019-05-30");
+    let schedule = source_lines(&doc, "#schedule-h ~ p");
+    assert_eq!(schedule.len(), 1, "{schedule:?}");
+    assert_eq!(schedule[0].1, "Source: SAMHSA FindTreatment.gov, retrieved 2019-05-30");
+    assert_eq!(schedule[0].2, [format!("#src-{}", mh_row + 1)], "the MH record's row");
+    assert!(text(one(&doc, &format!("tr#src-{}", mh_row + 1))).contains(mh));
+
+    // A 2-1-1 Miami record placed at its ZIP's centre, with a program sheet: the point says
+    // it was computed, the schedule names the record and the sheet (with its confirmation date).
+    let sheet = listings
+        .iter()
+        .find(|l| l.sources.iter().any(|s| s.name == "program-sheet"))
+        .expect("the listing of the shipped sheet");
+    let doc = html(&get(&app, &format!("/listings/{}", sheet.id)).await);
+    let point = source_lines(&doc, "#contact-h ~ dl")
+        .into_iter()
+        .find(|l| l.0 == "location")
+        .expect("a line for the map point");
+    assert_eq!(point.1, "Map point · Source: centre of the ZIP code, computed by IOP Finder");
+    assert!(point.2.is_empty(), "a derivation links to no source row");
+    let schedule = source_lines(&doc, "#schedule-h ~ p");
+    assert_eq!(
+        schedule[0].1,
+        "Sources: 2-1-1 Miami (Open Referral), retrieved 2019-07-29; Curated program sheet, \
+         confirmed 2019-07-29"
+    );
+    let doc = html(&get(&app, &format!("/listings/{}?lang=es", sheet.id)).await);
+    let schedule = source_lines(&doc, "#schedule-h ~ p");
+    assert!(
+        schedule[0].1.ends_with("Ficha de programa revisada, confirmada el 2019-07-29"),
+        "{}",
+        schedule[0].1
+    );
+}
+
+#[test]
+fn every_real_source_has_a_readable_name_in_both_languages() {
+    use iop_web::i18n::Lang;
+    use iop_web::pages::listing::source_label;
+    let names = [
+        iop_ingest::findtreatment::SOURCE_NAME,
+        iop_ingest::locator2018::SOURCE_NAME,
+        iop_ingest::ca2025::SOURCE_NAME,
+        iop_ingest::otp::SOURCE,
+        iop_ingest::national2021::SOURCE,
+        iop_ingest::dhcs::SOURCE,
+        iop_ingest::nppes::SOURCE_NAME,
+        iop_ingest::sheets::SOURCE,
+        iop_ingest::pipeline::HSDS3_SOURCE,
+        iop_hsds::miami::SOURCE,
+        iop_hsds::ohana::SOURCE,
+    ];
+    for name in names {
+        for lang in [Lang::En, Lang::Es] {
+            let label = source_label(lang, name).unwrap_or_else(|| panic!("{name} has no name"));
+            assert_ne!(label, name);
         }
     }
 }

@@ -1,9 +1,19 @@
 //! The listing page (`GET /listings/{id}`): everything the records say, what they do not, where
 //! each fact comes from, the weekly timetable, and schema.org data for search engines.
+//!
+//! Where each fact comes from: beside every fact the records state, a short line names the
+//! sources that state it (the listing's provenance, [`iop_core::provenance`]) with their
+//! retrieval date, or says that IOP Finder worked it out (a ZIP code's centre as the map
+//! point); each name links to its row in the sources table at the foot of the page. A fact no
+//! source states shows "not on file" and no source line.
 
 use iop_core::listing::Tri;
+use iop_core::provenance::{
+    DERIVED_CITY_CENTROID, DERIVED_STATE_FROM_POINT, DERIVED_STATE_FROM_ZIP, DERIVED_ZIP_CENTROID,
+    is_derived,
+};
 use iop_core::schedule::{FACETS, parse_hhmm};
-use iop_core::{Group, Listing, Session, SessionFormat, SessionKind, Vocabulary, Weekday};
+use iop_core::{Field, Group, Listing, Session, SessionFormat, SessionKind, Vocabulary, Weekday};
 use maud::{Markup, PreEscaped, html};
 use serde_json::{Value, json};
 
@@ -24,11 +34,11 @@ pub fn listing_body(ctx: &Ctx, l: &Listing) -> Markup {
             @if let Some(alt) = &l.alt_name { p .alt { (alt) } }
             @if l.stale { p .stale data-test="stale" { (ctx.t(Msg::Stale)) } }
             @match l.accepting_new_clients {
-                Some(true) => p { strong { (ctx.t(Msg::Accepting)) } },
-                Some(false) => p .stale { (ctx.t(Msg::NotAccepting)) },
+                Some(true) => p { strong { (ctx.t(Msg::Accepting)) } (from(ctx, l, Field::AcceptingNewClients)) },
+                Some(false) => p .stale { (ctx.t(Msg::NotAccepting)) (from(ctx, l, Field::AcceptingNewClients)) },
                 None => {},
             }
-            @if let Some(d) = &l.description { p { (d) } }
+            @if let Some(d) = &l.description { p { (d) (from(ctx, l, Field::Description)) } }
             section aria-labelledby="contact-h" {
                 h2 #contact-h { (ctx.t(Msg::Contact)) }
                 dl .facts {
@@ -37,16 +47,22 @@ pub fn listing_body(ctx: &Ctx, l: &Listing) -> Markup {
                         dd {
                             (addr)
                             @if l.location.is_some_and(|loc| loc.approximate) { " (" (ctx.t(Msg::Approximate)) ")" }
+                            (from(ctx, l, Field::Address))
+                            // The point only when others than the address's sources place it.
+                            @if !l.provenance.keys(Field::Location).eq(l.provenance.keys(Field::Address)) {
+                                (from_about(ctx, l, Field::Location, Some(ctx.t(Msg::MapPoint))))
+                            }
                         }
                     }
-                    @for (label, number) in [(Msg::Main, &l.phones.main), (Msg::Intake, &l.phones.intake), (Msg::Hotline, &l.phones.hotline)] {
+                    @for (label, number, field) in [(Msg::Main, &l.phones.main, Field::PhoneMain), (Msg::Intake, &l.phones.intake, Field::PhoneIntake), (Msg::Hotline, &l.phones.hotline, Field::PhoneHotline)] {
                         @if let Some(n) = number {
                             dt { (ctx.t(label)) }
-                            dd data-test="phone" { (tel(n)) }
+                            dd data-test="phone" { (tel(n)) (from(ctx, l, field)) }
                         }
                     }
                 }
                 p .acts { (outbound_links(ctx, l)) a href=(referral) data-test="add-referral" { (ctx.t(Msg::AddToReferral)) } }
+                @if l.website.is_some() { p { (from_about(ctx, l, Field::Website, Some(ctx.t(Msg::Website)))) } }
                 @if let Some(loc) = l.location {
                     (map::results_map(&[Pin { n: 1, lat: loc.lat, lon: loc.lon }], None, map::Labels {
                         title: &l.name, desc: &addr, place: None,
@@ -58,14 +74,14 @@ pub fn listing_body(ctx: &Ctx, l: &Listing) -> Markup {
                 p .note { strong { (ctx.t(Msg::NotOnFile)) } ": " (ctx.t(Msg::NotOnFileHint)) }
                 dl .facts data-test="facts" {
                     dt { (Group::Level.label(lang)) }
-                    dd data-group="level" { (levels(ctx, l)) }
+                    dd data-group="level" { (levels(ctx, l)) (from(ctx, l, Field::Levels)) }
                     @for g in [Group::Payment, Group::Population, Group::Language, Group::Modality, Group::Medication] {
                         dt { (g.label(lang)) }
-                        dd data-group=(g.as_str()) { (group_value(ctx, l, g)) }
+                        dd data-group=(g.as_str()) { (group_value(ctx, l, g)) (from(ctx, l, Field::of_group(g))) }
                     }
                     @if !l.virtual_states.is_empty() {
                         dt { (ctx.t(Msg::VirtualStates)) }
-                        dd { (l.virtual_states.iter().map(String::as_str).collect::<Vec<_>>().join(", ")) }
+                        dd { (l.virtual_states.iter().map(String::as_str).collect::<Vec<_>>().join(", ")) (from(ctx, l, Field::VirtualStates)) }
                     }
                     @if !l.services.is_empty() {
                         dt { (ctx.t(Msg::Services)) }
@@ -75,6 +91,7 @@ pub fn listing_body(ctx: &Ctx, l: &Listing) -> Markup {
                                 summary { (i18n::show_all(lang, l.services.len())) }
                                 p { (l.services.join(" · ")) }
                             }
+                            (from(ctx, l, Field::Services))
                         }
                     }
                 }
@@ -98,9 +115,9 @@ pub fn listing_body(ctx: &Ctx, l: &Listing) -> Markup {
                             th scope="col" { (ctx.t(Msg::License)) }
                         } }
                         tbody {
-                            @for s in &l.sources {
-                                tr {
-                                    td { (source_name(&s.name)) }
+                            @for (i, s) in l.sources.iter().enumerate() {
+                                tr #(source_anchor(i)) {
+                                    td { (source_name(lang, &s.name)) }
                                     td { code { (s.record_id) } }
                                     td { (s.retrieved.as_deref().unwrap_or("—")) }
                                     td { (s.license.as_deref().unwrap_or("—")) }
@@ -147,6 +164,7 @@ fn schedule(ctx: &Ctx, l: &Listing) -> Markup {
     html! {
         section aria-labelledby="schedule-h" {
             h2 #schedule-h { (ctx.t(Msg::ScheduleHeading)) }
+            @if l.provenance.has(Field::Schedule) { p { (from(ctx, l, Field::Schedule)) } }
             dl .facts data-test="schedule" {
                 @for f in FACETS {
                     dt { (label_or_value(lang, Group::Schedule, f)) }
@@ -245,26 +263,140 @@ pub fn clock(lang: Lang, hhmm: &str) -> String {
     }
 }
 
-/// A readable name for a source's short name; unknown names are shown as they are.
-pub fn source_name(code: &str) -> String {
-    let known = [
-        ("samhsa-findtreatment-2025-ca", "SAMHSA FindTreatment.gov (California, 2025)"),
-        ("samhsa-findtreatment", "SAMHSA FindTreatment.gov"),
-        ("samhsa-locator-2018", "SAMHSA Treatment Locator (2018)"),
-        ("samhsa-locator-2021", "SAMHSA national directory (2021)"),
-        ("samhsa-national-2021", "SAMHSA national directory (2021)"),
-        ("samhsa-otp-2021", "SAMHSA opioid treatment program directory (2021)"),
-        ("samhsa-otp", "SAMHSA opioid treatment program directory"),
-        ("ca-dhcs", "California DHCS"),
-        ("dhcs", "California DHCS"),
-        ("nppes", "NPPES (CMS provider registry)"),
-        ("miami-211", "2-1-1 Miami (Open Referral)"),
-        ("miami211", "2-1-1 Miami (Open Referral)"),
+/// The readable name of a source, by its short name (the `SOURCE` / `SOURCE_NAME` constants of
+/// the ingest and HSDS readers); `None` for a name we do not know.
+pub fn source_label(lang: Lang, code: &str) -> Option<&'static str> {
+    // (short name, English, Spanish)
+    const KNOWN: &[(&str, &str, &str)] = &[
+        ("samhsa-findtreatment", "SAMHSA FindTreatment.gov", "SAMHSA FindTreatment.gov"),
+        (
+            "samhsa-findtreatment-2025-ca",
+            "SAMHSA FindTreatment.gov (California, 2025)",
+            "SAMHSA FindTreatment.gov (California, 2025)",
+        ),
+        (
+            "samhsa-locator-2018",
+            "SAMHSA Treatment Locator (2018)",
+            "Localizador de tratamiento de SAMHSA (2018)",
+        ),
+        (
+            "samhsa-locator-2021",
+            "SAMHSA national directory (2021)",
+            "Directorio nacional de SAMHSA (2021)",
+        ),
+        (
+            "samhsa-otp-2021",
+            "SAMHSA opioid treatment program directory (2021)",
+            "Directorio de programas de tratamiento de opioides de SAMHSA (2021)",
+        ),
+        ("ca-dhcs", "California DHCS", "DHCS de California"),
+        ("nppes", "NPPES (CMS provider registry)", "NPPES (registro de proveedores de CMS)"),
+        ("miami-211", "2-1-1 Miami (Open Referral)", "2-1-1 Miami (Open Referral)"),
+        (
+            "ohana-smc",
+            "Ohana API, San Mateo County (Open Referral)",
+            "Ohana API, condado de San Mateo (Open Referral)",
+        ),
+        ("program-sheet", "Curated program sheet", "Ficha de programa revisada"),
+        ("hsds3", "Open Referral HSDS 3.0 data", "Datos Open Referral HSDS 3.0"),
     ];
-    known
-        .iter()
-        .find(|(k, _)| *k == code)
-        .map_or_else(|| code.to_owned(), |(_, name)| (*name).to_owned())
+    KNOWN.iter().find(|(k, _, _)| *k == code).map(|(_, en, es)| match lang {
+        Lang::En => *en,
+        Lang::Es => *es,
+    })
+}
+
+/// A readable name for a source's short name; unknown names are shown as they are.
+pub fn source_name(lang: Lang, code: &str) -> String {
+    source_label(lang, code).map_or_else(|| code.to_owned(), str::to_owned)
+}
+
+/// The id of the sources table row of `l.sources[index]`.
+fn source_anchor(index: usize) -> String {
+    format!("src-{}", index + 1)
+}
+
+/// What one source line names: a source (its records of one retrieval date) or a derivation.
+enum Origin<'a> {
+    /// Records of one source with one date: the first record's position in `sources`.
+    Source { first: usize, name: &'a str, records: usize, date: Option<&'a str> },
+    /// A fact IOP Finder worked out.
+    Derived(&'a str),
+}
+
+/// The origins of `field`, in the order of the listing's sources (best first), then the
+/// derivations.
+fn origins(l: &Listing, field: Field) -> Vec<Origin<'_>> {
+    let mut out: Vec<Origin<'_>> = Vec::new();
+    let keys: Vec<&str> = l.provenance.keys(field).collect();
+    for (i, s) in l.sources.iter().enumerate() {
+        if !keys.contains(&s.key().as_str()) {
+            continue;
+        }
+        let date = s.retrieved.as_deref();
+        let same = out.iter_mut().find_map(|o| match o {
+            Origin::Source { name, records, date: d, .. } if *name == s.name && *d == date => {
+                Some(records)
+            }
+            _ => None,
+        });
+        match same {
+            Some(records) => *records += 1,
+            None => out.push(Origin::Source { first: i, name: &s.name, records: 1, date }),
+        }
+    }
+    out.extend(keys.into_iter().filter(|k| is_derived(k)).map(Origin::Derived));
+    out
+}
+
+/// The source line of `field` (nothing when no source states it).
+fn from(ctx: &Ctx, l: &Listing, field: Field) -> Markup {
+    from_about(ctx, l, field, None)
+}
+
+/// The source line of `field`, after `subject` when the line is about one part of a fact
+/// ("Map point"). A known source is named and linked to its row in the sources table, with
+/// its retrieval date (a program sheet's: its confirmation date); a derivation says what IOP
+/// Finder worked out.
+fn from_about(ctx: &Ctx, l: &Listing, field: Field, subject: Option<&str>) -> Markup {
+    let origins = origins(l, field);
+    if origins.is_empty() {
+        return html! {};
+    }
+    let lang = ctx.lang;
+    let label = if origins.len() == 1 { Msg::SourceName } else { Msg::SourcesLabel };
+    html! {
+        small .src data-test="provenance" data-field=(field.as_str()) {
+            @if let Some(s) = subject { (s) " · " }
+            (ctx.t(label)) ": "
+            @for (i, o) in origins.iter().enumerate() {
+                @if i > 0 { "; " }
+                @match o {
+                    Origin::Source { first, name, records, date } => {
+                        a href={ "#" (source_anchor(*first)) } { (source_name(lang, name)) }
+                        @if *records > 1 { " (" (i18n::records(lang, *records)) ")" }
+                        @if let Some(d) = date {
+                            ", "
+                            (ctx.t(if *name == "program-sheet" { Msg::ConfirmedOn } else { Msg::RetrievedOn }))
+                            " " time datetime=(d) { (d) }
+                        }
+                    }
+                    Origin::Derived(key) => (derived_text(ctx, key)),
+                }
+            }
+        }
+    }
+}
+
+/// What a derived provenance key says, in words (an unknown one as it is).
+fn derived_text<'a>(ctx: &Ctx, key: &'a str) -> &'a str {
+    match key {
+        DERIVED_ZIP_CENTROID => ctx.t(Msg::DerivedZipCentroid),
+        DERIVED_CITY_CENTROID => ctx.t(Msg::DerivedCityCentroid),
+        DERIVED_STATE_FROM_ZIP => ctx.t(Msg::DerivedStateFromZip),
+        DERIVED_STATE_FROM_POINT => ctx.t(Msg::DerivedStateFromPoint),
+        other => other,
+    }
 }
 
 /// The listing as schema.org `MedicalClinic` JSON-LD.
