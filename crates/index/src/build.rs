@@ -1,52 +1,87 @@
 //! Building a generation: listings in, a complete index directory out, swapped in atomically.
+//!
+//! Two passes, each on the calling thread (tantivy compresses the stored listings on a thread
+//! of its own meanwhile):
+//! 1. every listing becomes a document (`DocBuilder`): its texts analysed once for both their
+//!    terms and their multi-word synonyms, its attribute terms and bits, its grid cells, its
+//!    JSON. The documents are sorted by Hilbert key (`sort`: in memory, or through a spill
+//!    file past a budget).
+//! 2. the sorted documents are written into one segment, in order, so doc ids follow the
+//!    curve without tantivy sorting anything.
+//!
+//! Why this shape (measured with `examples/bench_scale.rs` on two cores): asking tantivy to
+//! sort (`IndexSettings::sort_by_field`) made every segment write its stored listings
+//! uncompressed, read them back in key order and write them again, and its two indexing
+//! threads made two segments that then had to be merged with a sort, which decompressed and
+//! compressed every stored listing once more. At a million listings that was about 21 of 57
+//! seconds, with a build peak near 1 GB. Sorting the documents here costs one compact copy of
+//! each (on disk when large) and leaves the index as it was: one segment in Hilbert order.
+//! Tried and left out: a second thread building documents while this one reads listings
+//! (listings then freed on another thread than the one that allocated them: the allocator's
+//! locks cost more than the second core gave), two segments written side by side (every search
+//! then pays per segment: about a tenth slower at 20,000 listings), and two segments merged at
+//! the end (the merge cost what the second thread saved).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
 use iop_core::listing::{ListingWire, Tri};
 use iop_core::{Group, Listing};
-use tantivy::index::{IndexSortByField, Order};
-use tantivy::indexer::NoMergePolicy;
+use tantivy::index::SegmentMeta;
+use tantivy::indexer::{AddOperation, SegmentWriter};
 use tantivy::store::Compressor;
-use tantivy::{IndexSettings, IndexWriter, TantivyDocument};
+use tantivy::{Directory, IndexMeta, IndexSettings, IndexWriter};
 
 use crate::layout::Layout;
 use crate::schema::{self, Fields, SCHEMA_VERSION, TOKENIZER};
+use crate::sort::{self, DocSink, Sorted, Sorter};
 use crate::store::{self, GenerationMeta, io_err};
-use crate::text::{self, attr_not_term, attr_term_into};
+use crate::text::{self, attr_not_term_into, attr_term_into};
 use crate::{Error, IndexStats, Result};
 
-/// Memory for the indexing threads, shared between them. Large enough that a million listings
-/// make few segments, small enough for a small server.
-const WRITER_HEAP_BYTES: usize = 192 * 1024 * 1024;
+/// Memory for the segment being written. Its postings are built in memory, about 400 bytes a
+/// listing, so a million listings fit in one segment; a larger build gets several, merged at
+/// the end. The memory is taken as the segment grows, not up front.
+const WRITER_HEAP_BYTES: usize = 640 * 1024 * 1024;
 
-/// At most this many indexing threads: the machines we target have two cores, and the
-/// calling thread is busy too (turning listings into documents).
-const MAX_THREADS: usize = 2;
+/// What the segment writer is told its memory is: it only sizes its first hash table from it.
+const SEGMENT_TABLE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Memory of the writer that merges the segments of a very large build (it only merges).
+const MERGE_WRITER_BYTES: usize = 32 * 1024 * 1024;
 
 /// Doc store block size: a page of results reads listings at random, and each read
 /// decompresses a whole block, so blocks are small (tantivy's default is 16 KiB, which
 /// compresses a little better but costs about four times as much per listing read).
 const DOCSTORE_BLOCK: usize = 4 * 1024;
 
+/// The spill file of the sort, in the generation being built (removed before it is done).
+const SPILL: &str = "sort.spill";
+
 /// How often `progress` is called.
 const PROGRESS_EVERY: u64 = 1000;
 
-/// Segment layout of a build.
+/// How a build lays out its work; the defaults, except in tests.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Segments {
-    /// Commit every this many listings and never merge: several segments (tests of the
-    /// multi-segment paths). `None`: one segment.
+pub(crate) struct BuildOptions {
+    /// A segment every this many listings (in key order), never merged: several segments, for
+    /// the tests of the multi-segment paths. `None`: one segment.
     pub commit_every: Option<u64>,
+    /// Bytes of documents the sort keeps in memory (tests: a small one spills to disk).
+    /// `None`: [`sort::MEMORY_BUDGET`].
+    pub sort_memory: Option<usize>,
+    /// Memory of a segment being written before the next one starts (tests: a small one
+    /// makes several segments, then merged). `None`: [`WRITER_HEAP_BYTES`].
+    pub writer_memory: Option<usize>,
 }
 
 pub(crate) fn build(
     dir: &Path,
     listings: impl IntoIterator<Item = Listing>,
     progress: &mut dyn FnMut(u64),
-    segments: Segments,
+    options: BuildOptions,
 ) -> Result<IndexStats> {
     let started = Instant::now();
     fs::create_dir_all(dir).map_err(io_err(dir))?;
@@ -69,7 +104,7 @@ pub(crate) fn build(
             Err(e) => return Err(io_err(&path)(e)),
         }
     };
-    let meta = match write_generation(&tmp, listings, progress, started, segments) {
+    let meta = match write_generation(&tmp, listings, progress, started, options) {
         Ok(meta) => meta,
         Err(e) => {
             // Best effort: a directory left behind is removed by the next build anyway.
@@ -98,13 +133,13 @@ fn write_generation(
     listings: impl IntoIterator<Item = Listing>,
     progress: &mut dyn FnMut(u64),
     started: Instant,
-    segments: Segments,
+    options: BuildOptions,
 ) -> Result<GenerationMeta> {
+    // No `sort_by_field`: the documents are sorted here (see `sort`) and every segment is
+    // written in key order.
     let settings = IndexSettings {
         docstore_compression: Compressor::Lz4,
         docstore_blocksize: DOCSTORE_BLOCK,
-        // Listings near each other get neighbouring doc ids (see `geo::hilbert_key`).
-        sort_by_field: Some(IndexSortByField { field: schema::GEO_KEY.into(), order: Order::Asc }),
         ..IndexSettings::default()
     };
     let index = tantivy::Index::builder()
@@ -112,46 +147,82 @@ fn write_generation(
         .settings(settings)
         .create_in_dir(tmp)
         .map_err(tantivy_err)?;
-    index.tokenizers().register(TOKENIZER, text::analyzer());
+    index.tokenizers().register(TOKENIZER, text::indexing_tokenizer());
     let fields = Fields::new(&index.schema())?;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_THREADS);
-    let mut writer: IndexWriter =
-        index.writer_with_num_threads(threads, WRITER_HEAP_BYTES).map_err(tantivy_err)?;
-    // No merging while indexing; one merge at the end (below).
-    writer.set_merge_policy(Box::new(NoMergePolicy));
-
     let layout = Layout::get();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut count: u64 = 0;
-    let mut buf = String::new();
-    for listing in listings {
-        if seen.contains(&listing.id) {
-            return Err(Error::Listing {
-                number: count + 1,
-                id: listing.id,
-                reason: "the same id appears twice".into(),
-            });
-        }
-        seen.insert(listing.id.clone());
-        let doc = document(&fields, layout, listing, count, &mut buf)?;
-        writer.add_document(doc).map_err(tantivy_err)?;
-        count += 1;
-        if count.is_multiple_of(PROGRESS_EVERY) {
-            progress(count);
-        }
-        if segments.commit_every.is_some_and(|n| count.is_multiple_of(n.max(1))) {
-            writer.commit().map_err(tantivy_err)?;
+
+    // 1. Listings to documents, sorted by Hilbert key.
+    let t_documents = Instant::now();
+    let sorter = Sorter::new(tmp.join(SPILL), options.sort_memory.unwrap_or(sort::MEMORY_BUDGET));
+    let (sorted, count) = sort_documents(fields, listings, progress, sorter)?;
+    let documents_seconds = t_documents.elapsed().as_secs_f64();
+
+    // 2. The sorted documents to segments, in order, on this thread: doc ids follow the Hilbert
+    // curve, within a segment and from one segment to the next.
+    let t_segments = Instant::now();
+    let budget = options.writer_memory.unwrap_or(WRITER_HEAP_BYTES);
+    let mut docs = sorted.reader()?;
+    let mut done: Vec<SegmentMeta> = Vec::new();
+    let mut current: Option<SegmentInProgress> = None;
+    let mut opstamp: u64 = 0;
+    while let Some(document) = docs.next_doc()? {
+        let seg = match &mut current {
+            Some(seg) => seg,
+            None => current.insert(SegmentInProgress::new(&index)?),
+        };
+        seg.writer.add_document(AddOperation { opstamp, document }).map_err(tantivy_err)?;
+        opstamp += 1;
+        seg.docs += 1;
+        let full = match options.commit_every {
+            Some(every) => u64::from(seg.docs) >= every.max(1),
+            // Checked now and then: it walks the writer's structures.
+            None => seg.docs.is_multiple_of(1024) && seg.writer.mem_usage() >= budget,
+        };
+        if full && let Some(seg) = current.take() {
+            done.push(seg.finish()?);
         }
     }
-    progress(count);
-    drop(seen);
-    writer.commit().map_err(tantivy_err)?;
-    // One segment: faster searches, one term dictionary in memory instead of several.
-    let ids = index.searchable_segment_ids().map_err(tantivy_err)?;
-    if ids.len() > 1 && segments.commit_every.is_none() && std::env::var_os("NOMERGE").is_none() {
+    drop(docs);
+    if let Some(seg) = current.take() {
+        done.push(seg.finish()?);
+    }
+    sorted.remove_spill()?;
+    let segment_count = done.len();
+    // The segments in key order, as tantivy's own writer would list them after a commit.
+    let index_meta = IndexMeta {
+        index_settings: index.settings().clone(),
+        persisted_custom_extensions: Vec::new(),
+        segments: done,
+        schema: index.schema(),
+        opstamp,
+        payload: None,
+    };
+    let mut json =
+        serde_json::to_vec_pretty(&index_meta).map_err(|e| Error::Storage(e.to_string()))?;
+    json.push(b'\n');
+    let meta_path = tmp.join(TANTIVY_META);
+    index.directory().atomic_write(Path::new(TANTIVY_META), &json).map_err(io_err(&meta_path))?;
+    // One segment: faster searches, one term dictionary in memory instead of several. A build
+    // too big for the writer's memory gets several (each a contiguous run of the curve); they
+    // are merged here, in their order (no sort: the stored listings' compressed blocks are
+    // copied as they are), which `tests::documents_are_in_key_order_across_segments` checks.
+    if segment_count > 1 && options.commit_every.is_none() {
+        let index = tantivy::Index::open_in_dir(tmp).map_err(tantivy_err)?;
+        index.tokenizers().register(TOKENIZER, text::indexing_tokenizer());
+        let mut writer: IndexWriter =
+            index.writer_with_num_threads(1, MERGE_WRITER_BYTES).map_err(tantivy_err)?;
+        let ids = index.searchable_segment_ids().map_err(tantivy_err)?;
         writer.merge(&ids).wait().map_err(tantivy_err)?;
+        writer.wait_merging_threads().map_err(tantivy_err)?;
     }
-    writer.wait_merging_threads().map_err(tantivy_err)?;
+    tracing::debug!(
+        listings = count,
+        documents_seconds,
+        segments_seconds = t_segments.elapsed().as_secs_f64(),
+        segment_count,
+        "index generation written"
+    );
+    progress(count);
     let meta = GenerationMeta {
         schema_version: SCHEMA_VERSION,
         vocabulary: layout.fingerprint(),
@@ -164,6 +235,64 @@ fn write_generation(
     store::write_synced(&tmp.join(store::META), &json)?;
     store::sync_tree(tmp)?;
     Ok(meta)
+}
+
+/// Turns the listings into documents and sorts them, on the calling thread. (A second thread
+/// building the documents while this one reads the listings was slower: the listings are then
+/// freed by another thread than the one that allocated them, and the allocator's locks cost
+/// more than the second core gave.)
+fn sort_documents(
+    fields: Fields,
+    listings: impl IntoIterator<Item = Listing>,
+    progress: &mut dyn FnMut(u64),
+    mut sorter: Sorter,
+) -> Result<(Sorted, u64)> {
+    let mut builder = DocBuilder::new(fields);
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut count: u64 = 0;
+    for listing in listings {
+        if seen.contains(&listing.id) {
+            return Err(Error::Listing {
+                number: count + 1,
+                id: listing.id,
+                reason: "the same id appears twice".into(),
+            });
+        }
+        seen.insert(listing.id.clone());
+        let key = geo_key(&listing);
+        sorter.push(key, |record| builder.write(listing, count, record))?;
+        count += 1;
+        if count.is_multiple_of(PROGRESS_EVERY) {
+            progress(count);
+        }
+    }
+    Ok((sorter.finish()?, count))
+}
+
+/// tantivy's own metadata file, which lists the segments.
+const TANTIVY_META: &str = "meta.json";
+
+/// A segment being written.
+struct SegmentInProgress {
+    segment: tantivy::Segment,
+    writer: SegmentWriter,
+    docs: u32,
+}
+
+impl SegmentInProgress {
+    fn new(index: &tantivy::Index) -> Result<SegmentInProgress> {
+        let segment = index.new_segment();
+        let writer = SegmentWriter::for_segment(SEGMENT_TABLE_BYTES, segment.clone())
+            .map_err(tantivy_err)?;
+        Ok(SegmentInProgress { segment, writer, docs: 0 })
+    }
+
+    /// Writes the segment's files (its stored listings are compressed on tantivy's own
+    /// thread meanwhile).
+    fn finish(self) -> Result<SegmentMeta> {
+        self.writer.finalize().map_err(tantivy_err)?;
+        Ok(self.segment.with_max_doc(self.docs).meta().clone())
+    }
 }
 
 /// Checks what the index relies on, with a message naming the listing.
@@ -183,85 +312,197 @@ fn validate(l: &Listing, number: u64) -> Result<()> {
     Ok(())
 }
 
-/// The tantivy document of a listing (see `schema` for what each field is for).
-/// `buf` is scratch space reused across listings. Consumes the listing: its JSON is written
-/// from it without a copy.
-fn document(
-    f: &Fields,
-    layout: &Layout,
-    l: Listing,
-    number: u64,
-    buf: &mut String,
-) -> Result<TantivyDocument> {
-    validate(&l, number)?;
-    let mut doc = TantivyDocument::new();
-    doc.add_text(f.id, &l.id);
-    doc.add_text(f.name, &l.name);
-    if let Some(alt) = &l.alt_name {
-        doc.add_text(f.name, alt);
+/// Turns listings into tantivy documents (see `schema` for what each field is for), reusing its
+/// buffers from one listing to the next: a build makes a million documents, and allocations
+/// were a good part of their cost.
+pub(crate) struct DocBuilder {
+    fields: Fields,
+    layout: &'static Layout,
+    text: text::Analysed,
+    phrases: BTreeSet<String>,
+    term: String,
+    json: Vec<u8>,
+}
+
+impl DocBuilder {
+    pub(crate) fn new(fields: Fields) -> DocBuilder {
+        DocBuilder {
+            fields,
+            layout: Layout::get(),
+            text: text::Analysed::new(),
+            phrases: BTreeSet::new(),
+            term: String::new(),
+            json: Vec::new(),
+        }
     }
-    if let Some(d) = &l.description {
-        doc.add_text(f.body, d);
-    }
-    for s in &l.services {
-        doc.add_text(f.body, s);
-    }
-    let mut phrases = std::collections::BTreeSet::new();
-    for name in std::iter::once(&l.name).chain(&l.alt_name) {
-        text::phrase_terms(true, name, &mut phrases);
-    }
-    for body in l.description.iter().chain(&l.services) {
-        text::phrase_terms(false, body, &mut phrases);
-    }
-    for p in phrases {
-        doc.add_text(f.phrase, p);
-    }
-    for g in Group::ALL {
-        match l.attr(g) {
-            Some(attr) => {
-                for v in attr.values() {
-                    attr_term_into(buf, g, v);
-                    doc.add_text(f.attr, &*buf);
+
+    /// Writes the document of a listing, the `number`-th of the build (0-based, for
+    /// messages). Consumes the listing: its JSON is written from it without a copy.
+    pub(crate) fn write(&mut self, l: Listing, number: u64, doc: &mut impl DocSink) -> Result<()> {
+        validate(&l, number)?;
+        let f = &self.fields;
+        doc.text(f.id, &l.id);
+        // Each text is analysed once, here: its tokens go to `name` or `body` (joined, see
+        // `text::indexing_tokenizer`) and are scanned for multi-word synonyms (`phrase`).
+        self.phrases.clear();
+        self.text.analyse(&l.name);
+        doc.text(f.name, self.text.joined());
+        text::phrase_terms(true, &self.text, &mut self.phrases);
+        doc.text(f.name_sort, text::sort_key(&self.text));
+        if let Some(alt) = &l.alt_name {
+            self.text.analyse(alt);
+            doc.text(f.name, self.text.joined());
+            text::phrase_terms(true, &self.text, &mut self.phrases);
+        }
+        for body in l.description.iter().chain(&l.services) {
+            self.text.analyse(body);
+            doc.text(f.body, self.text.joined());
+            text::phrase_terms(false, &self.text, &mut self.phrases);
+        }
+        for p in &self.phrases {
+            doc.text(f.phrase, p);
+        }
+        for g in Group::ALL {
+            match l.attr(g) {
+                Some(attr) => {
+                    for v in attr.values() {
+                        attr_term_into(&mut self.term, g, v);
+                        doc.text(f.attr, &self.term);
+                    }
+                }
+                None => {
+                    for v in &l.schedule.facets {
+                        attr_term_into(&mut self.term, g, v);
+                        doc.text(f.attr, &self.term);
+                    }
+                    for v in &l.schedule.facets_not_offered {
+                        attr_not_term_into(&mut self.term, g, v);
+                        doc.text(f.attr, &self.term);
+                    }
                 }
             }
-            None => {
-                for v in &l.schedule.facets {
-                    attr_term_into(buf, g, v);
-                    doc.add_text(f.attr, &*buf);
-                }
-                for v in &l.schedule.facets_not_offered {
-                    doc.add_text(f.attr, attr_not_term(g, v));
-                }
+        }
+        for (word, field) in self.layout.encode(&l).into_iter().zip(f.bits) {
+            doc.u64(field, word);
+        }
+        if let Some(st) = &l.address.state {
+            doc.text(f.state, st);
+        }
+        if l.schedule.facet("virtual") == Tri::Yes {
+            for st in &l.virtual_states {
+                doc.text(f.vstate, st);
             }
         }
+        doc.u64(f.geo_key, geo_key(&l));
+        if let Some(loc) = &l.location {
+            doc.f64(f.lat, loc.lat);
+            doc.f64(f.lon, loc.lon);
+            for cell in crate::geo::cells_of(loc.lat, loc.lon) {
+                doc.u64(f.cell, cell);
+            }
+        }
+        self.json.clear();
+        let id = l.id.clone();
+        let written = serde_json::to_writer(&mut self.json, &ListingWire::from(l))
+            .map_err(|e| e.to_string())
+            .and_then(|()| std::str::from_utf8(&self.json).map_err(|e| e.to_string()));
+        let json = written.map_err(|e| Error::Listing {
+            number: number + 1,
+            id,
+            reason: format!("cannot be written as JSON: {e}"),
+        })?;
+        doc.text(f.listing, json);
+        Ok(())
     }
-    for (word, field) in layout.encode(&l).into_iter().zip(f.bits) {
-        doc.add_u64(field, word);
+}
+
+/// The position of a listing on the Hilbert curve (`geo::hilbert_key`); listings without a
+/// location last.
+fn geo_key(l: &Listing) -> u64 {
+    l.location.map_or(u64::MAX, |p| crate::geo::hilbert_key(p.lat, p.lon))
+}
+
+#[cfg(test)]
+mod tests {
+    use iop_core::Location;
+    use tantivy::schema::Value;
+
+    use super::*;
+
+    /// Listings in scrambled order, many at the same point (equal keys), some without one.
+    fn scrambled(n: u64) -> Vec<Listing> {
+        (0..n)
+            .map(|i| {
+                let h = i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40;
+                let location = (i % 17 != 0).then(|| Location {
+                    lat: 25.0 + (h % 23) as f64,
+                    lon: -120.0 + (h % 51) as f64,
+                    approximate: false,
+                });
+                Listing {
+                    id: format!("l{i:06}"),
+                    name: format!("Listing {i}"),
+                    location,
+                    ..Listing::default()
+                }
+            })
+            .collect()
     }
-    if let Some(st) = &l.address.state {
-        doc.add_text(f.state, st);
+
+    /// (geo_key, id) of every document, in doc address order (segment by segment).
+    fn doc_order(dir: &Path) -> Vec<(u64, String)> {
+        let generation = dir.join(store::read_current(dir).expect("current"));
+        let index = tantivy::Index::open_in_dir(&generation).expect("open");
+        let searcher = index.reader().expect("reader").searcher();
+        let listing = index.schema().get_field(schema::LISTING).expect("listing");
+        let mut out = Vec::new();
+        for (ord, seg) in searcher.segment_readers().iter().enumerate() {
+            let keys = seg.fast_fields().u64(schema::GEO_KEY).expect("geo_key");
+            for doc in 0..seg.max_doc() {
+                let stored: tantivy::TantivyDocument =
+                    searcher.doc(tantivy::DocAddress::new(ord as u32, doc)).expect("doc");
+                let json = stored.get_first(listing).and_then(|v| v.as_str()).expect("json");
+                let l: Listing = serde_json::from_str(json).expect("listing");
+                out.push((keys.first(doc).expect("key"), l.id));
+            }
+        }
+        out
     }
-    if l.schedule.facet("virtual") == Tri::Yes {
-        for st in &l.virtual_states {
-            doc.add_text(f.vstate, st);
+
+    /// Doc ids follow the Hilbert curve across the whole index, segments included, and
+    /// listings with equal keys keep their input order; spilling the sort to disk changes
+    /// nothing.
+    #[test]
+    fn documents_are_in_key_order_across_segments() {
+        let listings = scrambled(6000);
+        let mut expected: Vec<(u64, String)> =
+            listings.iter().map(|l| (geo_key(l), l.id.clone())).collect();
+        expected.sort_by_key(|e| e.0);
+        let small = Some(16 * 1024);
+        for (commit_every, sort_memory, writer_memory, segment_count) in [
+            (None, None, None, 1),
+            (None, small, None, 1),
+            (Some(1000), small, None, 6),
+            // Several segments for want of memory, merged into one.
+            (None, small, Some(1), 1),
+        ] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let options = BuildOptions { commit_every, sort_memory, writer_memory };
+            build(dir.path(), listings.clone(), &mut |_| {}, options).expect("build");
+            let what = format!("{options:?}");
+            assert_eq!(doc_order(dir.path()), expected, "{what}");
+            let generation = dir.path().join(store::read_current(dir.path()).expect("current"));
+            let index = tantivy::Index::open_in_dir(&generation).expect("open");
+            let segments = index.searchable_segment_ids().expect("segments");
+            assert_eq!(segments.len(), segment_count, "{what}");
+            assert!(!generation.join(SPILL).exists(), "the spill file is removed ({what})");
+            // No files of merged-away segments are left behind.
+            let files: std::collections::BTreeSet<String> = fs::read_dir(&generation)
+                .expect("read dir")
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter_map(|name| Some(name.split_once(".store")?.0.to_owned()))
+                .collect();
+            assert_eq!(files.len(), segment_count, "{what}: {files:?}");
         }
     }
-    let geo_key = l.location.map_or(u64::MAX, |p| crate::geo::hilbert_key(p.lat, p.lon));
-    doc.add_u64(f.geo_key, geo_key);
-    if let Some(loc) = &l.location {
-        doc.add_f64(f.lat, loc.lat);
-        doc.add_f64(f.lon, loc.lon);
-        for cell in crate::geo::cells_of(loc.lat, loc.lon) {
-            doc.add_u64(f.cell, cell);
-        }
-    }
-    doc.add_text(f.name_sort, text::sort_key(&l.name));
-    let id = l.id.clone();
-    let json = serde_json::to_string(&ListingWire::from(l)).map_err(|e| Error::Listing {
-        number: number + 1,
-        id,
-        reason: format!("cannot be written as JSON: {e}"),
-    })?;
-    doc.add_text(f.listing, json);
-    Ok(doc)
 }

@@ -3,9 +3,10 @@
 //! Every search reads, for every candidate listing, its two attribute words (filters and facet
 //! counts), often its point (distance) and its id ordinal (ties). Through tantivy's fast-field
 //! readers that is a dynamic call and a bit-unpacking per value, which at a million listings was
-//! most of a search's time; from arrays it is a load. The cost is memory, about 36 bytes per
-//! listing (36 MB for a million), paid once per generation, and an open time of a few
-//! milliseconds per hundred thousand listings.
+//! most of a search's time; from arrays it is a load. The cost is memory, about 40 bytes per
+//! listing (40 MB for a million), paid once per generation, and an open time of a few
+//! milliseconds per hundred thousand listings. The doc of each id ordinal is kept too: lookups
+//! by id go through the id column's dictionary (the id is not an indexed term).
 
 use std::sync::Arc;
 
@@ -28,6 +29,8 @@ pub(crate) struct Hot {
     pub lon: Vec<f64>,
     /// Ordinal of the id in this segment's dictionary (ordinals sort like the ids).
     pub id_ord: Vec<u32>,
+    /// The doc of each id ordinal (the inverse of `id_ord`): lookups by id.
+    pub doc_of_id: Vec<u32>,
     /// Ordinal of the folded name (for sorting by name).
     pub name_ord: Vec<u32>,
     /// The dictionaries, to turn ordinals back into strings when segments are merged.
@@ -83,12 +86,20 @@ impl Hot {
         let (b0, b1) = (u64_values(seg, schema::BITS[0])?, u64_values(seg, schema::BITS[1])?);
         let (id_ord, ids) = ords(seg, schema::ID)?;
         let (name_ord, names) = ords(seg, schema::NAME_SORT)?;
+        let distinct = ids.as_ref().map_or(0, |c| c.dictionary().num_terms());
+        let mut doc_of_id = vec![NO_ORD; distinct];
+        for (doc, ord) in id_ord.iter().enumerate() {
+            if let Some(slot) = doc_of_id.get_mut(*ord as usize) {
+                *slot = doc as u32;
+            }
+        }
         Ok(Hot {
             segment_id: seg.segment_id(),
             bits: b0.into_iter().zip(b1).map(|(a, b)| [a, b]).collect(),
             lat: f64_values(seg, schema::LAT)?,
             lon: f64_values(seg, schema::LON)?,
             id_ord,
+            doc_of_id,
             name_ord,
             ids,
             names,

@@ -20,9 +20,10 @@ packed `u64` words per listing (`layout`), counts disjunctive facets for every g
 the top of the requested order. Filter semantics are those of
 [`iop_core::Listing::filter_match`]; the property tests check every count against it.
 
-What keeps it fast: the index is sorted along a Hilbert curve, so the listings of an area have
-neighbouring doc ids; the attribute words, points and id ordinals of every listing are decoded
-into arrays when a generation opens (`hot`, about 36 bytes per listing); facet counts are added
+What keeps it fast: the index is in Hilbert curve order (a build sorts its documents itself,
+module `sort`), so the listings of an area have neighbouring doc ids; the attribute words,
+points and id ordinals of every listing are decoded into arrays when a generation opens (`hot`,
+about 40 bytes per listing); facet counts are added
 sixteen bit-lanes at a time; typos and prefixes are expanded to the terms they reach once per
 query; multi-word synonyms are found at indexing time (`phrase` terms), so no field needs
 positions.
@@ -37,6 +38,7 @@ mod layout;
 mod live;
 mod schema;
 mod search;
+mod sort;
 mod store;
 mod text;
 
@@ -131,20 +133,24 @@ pub struct IndexStats {
 
 /// Builds a new generation from `listings` and makes it current atomically.
 ///
-/// `progress` is called with the number of listings indexed so far (every thousand, and once
-/// at the end). Listings are indexed as given: ids kept, nothing merged; an empty or repeated
-/// id, or a location out of range, fails the build with [`Error::Listing`] and leaves the
-/// current generation as it was. At most two indexing threads and about 200 MB of buffers.
+/// `progress` is called with the number of listings turned into documents so far (every
+/// thousand), and once more when the index is written. Listings are indexed as given: ids
+/// kept, nothing merged; an empty or repeated id, or a location out of range, fails the build
+/// with [`Error::Listing`] and leaves the current generation as it was.
+///
+/// The work runs on the calling thread (tantivy compresses the stored listings on one of its
+/// own). Memory: up to about 100 MB of documents waiting to be sorted (more spill to a file in
+/// the generation being built) and the postings of the segment, about 400 bytes a listing.
 pub fn build(
     dir: &Path,
     listings: impl IntoIterator<Item = Listing>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<IndexStats> {
-    build::build(dir, listings, progress, build::Segments::default())
+    build::build(dir, listings, progress, build::BuildOptions::default())
 }
 
-/// Like [`build()`], but commits every `every` listings and never merges, so the index has
-/// several segments. Searches must answer exactly the same; the tests use this to exercise the
+/// Like [`build()`], but starts a segment every `every` listings (in key order) and never
+/// merges, so the index has several segments. Searches must answer exactly the same; the tests use this to exercise the
 /// multi-segment paths (a normal build merges into one segment).
 #[doc(hidden)]
 pub fn build_in_segments(
@@ -152,7 +158,12 @@ pub fn build_in_segments(
     listings: impl IntoIterator<Item = Listing>,
     every: u64,
 ) -> Result<IndexStats> {
-    build::build(dir, listings, &mut |_| {}, build::Segments { commit_every: Some(every) })
+    build::build(
+        dir,
+        listings,
+        &mut |_| {},
+        build::BuildOptions { commit_every: Some(every), ..build::BuildOptions::default() },
+    )
 }
 
 /// Whether `dir` holds a usable current index of this schema version: `CURRENT` names a

@@ -1,9 +1,14 @@
 //! The tantivy schema: every field named once, resolved once into [`Fields`].
 //!
 //! What each field is for:
-//! - `id` (raw, indexed, fast): lookups by id, and the tie-break of every sort.
+//! - `id` (raw, fast): the tie-break of every sort, and lookups by id (through the column's
+//!   dictionary and `hot`; not indexed: a term per listing made a large share of the build).
 //! - `name` (text): the name and the alternative name, boosted at query time.
 //! - `body` (text): description and raw service names.
+//!
+//!   Both receive their text already analysed (`text::Analysed`: the tokens of
+//!   `text::analyzer()` joined by spaces); their tokenizer only splits it again, so the terms
+//!   are the analyser's and each text is analysed once per build.
 //! - `phrase` (raw, indexed): the multi-word synonym targets (`intensive outpatient`) found in
 //!   the name (`n:` terms) or the body (`b:` terms) at indexing time. A synonym then costs one
 //!   term query instead of a phrase query, and `name`/`body` need no positions (smaller index,
@@ -18,8 +23,9 @@
 //!   listing serves virtually (only when its `virtual` facet holds).
 //! - `lat`, `lon` (f64, fast) and `cell` (u64, indexed, one term per grid level): geo.
 //!   Not stored: the stored listing already carries its location.
-//! - `geo_key` (u64, fast): the listing's position on a Hilbert curve; the index is sorted by
-//!   it, so listings near each other have neighbouring doc ids (see `geo::hilbert_key`).
+//! - `geo_key` (u64, fast): the listing's position on a Hilbert curve; a build writes the
+//!   documents in its order (see `sort`), so listings near each other have neighbouring doc
+//!   ids (see `geo::hilbert_key`).
 //! - `name_sort` (raw, fast): the folded name, for sorting by name.
 //! - `listing` (text, stored only): the whole listing as JSON (the API shape from `iop_core`).
 //!   A string rather than bytes: tantivy reads stored strings in one copy, bytes one by one.
@@ -35,7 +41,7 @@ use crate::{Error, Result};
 /// The version of the on-disk layout. Bump it whenever a field, a tokenizer or the meaning of
 /// an indexed value changes: an index of another version is refused with a message asking to
 /// rebuild it with `iop index`.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 pub(crate) const ID: &str = "id";
 pub(crate) const NAME: &str = "name";
@@ -52,9 +58,10 @@ pub(crate) const GEO_KEY: &str = "geo_key";
 pub(crate) const NAME_SORT: &str = "name_sort";
 pub(crate) const LISTING: &str = "listing";
 
-/// The analyzer of `name` and `body` (and of query text): simple word split, lower case,
-/// ASCII folding (`Español` -> `espanol`).
-pub(crate) const TOKENIZER: &str = "iop_folded";
+/// The tokenizer of `name` and `body`: their text arrives analysed (simple word split, lower
+/// case, ASCII folding: `Español` -> `espanol`, see `text::analyzer`) with its tokens joined by
+/// spaces, and this splits it again (`text::indexing_tokenizer`).
+pub(crate) const TOKENIZER: &str = "iop_analysed";
 
 /// Every field handle, resolved once.
 #[derive(Clone, Copy, Debug)]
@@ -83,7 +90,7 @@ pub(crate) fn schema() -> Schema {
             .set_tokenizer(TOKENIZER)
             .set_index_option(IndexRecordOption::WithFreqs),
     );
-    b.add_text_field(ID, STRING | FAST);
+    b.add_text_field(ID, FAST);
     b.add_text_field(NAME, text.clone());
     b.add_text_field(BODY, text);
     b.add_text_field(PHRASE, STRING);

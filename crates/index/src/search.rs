@@ -14,10 +14,7 @@ use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{
-    DocAddress, DocId, DocSet, IndexReader, ReloadPolicy, Searcher, TERMINATED, TantivyDocument,
-    Term,
-};
+use tantivy::{DocAddress, DocId, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::collect::{FilterPlan, Order, Plan, SearchCollector};
 use crate::hot::HotSet;
@@ -59,7 +56,7 @@ impl Index {
         let meta: GenerationMeta = store::read_meta(&path)?;
         meta.check(dir)?;
         let index = tantivy::Index::open_in_dir(&path)?;
-        index.tokenizers().register(TOKENIZER, text::analyzer());
+        index.tokenizers().register(TOKENIZER, text::indexing_tokenizer());
         let fields = Fields::new(&index.schema())?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let searcher = reader.searcher();
@@ -105,17 +102,18 @@ impl Index {
     }
 
     fn address_of(&self, id: &str) -> Result<Option<DocAddress>> {
-        let term = Term::from_field_text(self.fields.id, id);
+        // The id column's dictionary gives the id's ordinal, `hot` the doc of the ordinal.
         for (ord, seg) in self.searcher.segment_readers().iter().enumerate() {
-            let inverted = seg.inverted_index(self.fields.id)?;
-            let postings = inverted
-                .read_postings(&term, IndexRecordOption::Basic)
-                .map_err(|e| Error::Storage(format!("reading the id postings: {e}")))?;
-            if let Some(postings) = postings {
-                let doc: DocId = postings.doc();
-                if doc != TERMINATED {
-                    return Ok(Some(DocAddress::new(ord as u32, doc)));
-                }
+            let hot = self.hot.get(seg)?;
+            let Some(ids) = &hot.ids else { continue };
+            let found = ids
+                .dictionary()
+                .term_ord(id.as_bytes())
+                .map_err(|e| Error::Storage(format!("reading the id dictionary: {e}")))?;
+            if let Some(doc) = found.and_then(|o| hot.doc_of_id.get(o as usize))
+                && *doc != crate::hot::NO_ORD
+            {
+                return Ok(Some(DocAddress::new(ord as u32, *doc)));
             }
         }
         Ok(None)

@@ -25,6 +25,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+    WhitespaceTokenizer,
 };
 use tantivy::{Searcher, Term};
 
@@ -59,6 +60,61 @@ pub(crate) fn analyzer() -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build()
+}
+
+/// The tokenizer registered for the `name` and `body` fields. They receive text already
+/// analysed by [`analyzer()`] (see [`Analysed`]), its tokens joined by single spaces, so
+/// indexing only has to split it again: each text is analysed once, on the thread that builds
+/// documents, for both its terms and its phrases, instead of a second time by tantivy. A token
+/// never holds an ASCII space (letters and digits, lower-cased and folded to ASCII letters,
+/// digits and punctuation), so the split gives back exactly the analyser's tokens.
+pub(crate) fn indexing_tokenizer() -> TextAnalyzer {
+    TextAnalyzer::from(WhitespaceTokenizer::default())
+}
+
+/// One text analysed for indexing: its tokens joined by single spaces (what `name` and `body`
+/// receive, and the name's sort key) and where each token is. Reused from text to text.
+pub(crate) struct Analysed {
+    analyzer: TextAnalyzer,
+    joined: String,
+    spans: Vec<(usize, usize)>,
+}
+
+impl Analysed {
+    pub(crate) fn new() -> Analysed {
+        Analysed { analyzer: analyzer(), joined: String::new(), spans: Vec::new() }
+    }
+
+    /// Analyses `text`, replacing the previous one.
+    pub(crate) fn analyse(&mut self, text: &str) {
+        self.joined.clear();
+        self.spans.clear();
+        let mut stream = self.analyzer.token_stream(text);
+        while let Some(t) = stream.next() {
+            if !self.joined.is_empty() {
+                self.joined.push(' ');
+            }
+            let start = self.joined.len();
+            self.joined.push_str(&t.text);
+            self.spans.push((start, self.joined.len()));
+        }
+    }
+
+    /// The tokens, joined by single spaces.
+    pub(crate) fn joined(&self) -> &str {
+        &self.joined
+    }
+
+    fn token(&self, i: usize) -> &str {
+        let (a, b) = self.spans[i];
+        &self.joined[a..b]
+    }
+
+    /// Whether the tokens from `i` on start with `phrase`.
+    fn starts_with_at(&self, i: usize, phrase: &[String]) -> bool {
+        i + phrase.len() <= self.spans.len()
+            && phrase.iter().enumerate().all(|(k, w)| self.token(i + k) == w)
+    }
 }
 
 /// The analyzer of queries: the same, but an overlong word is kept, so that it matches nothing
@@ -96,10 +152,9 @@ fn query_tokens(text: &str) -> Vec<String> {
     ANALYZER.with(|a| run(&mut a.borrow_mut(), text))
 }
 
-/// The folded form of a name, for sorting.
-pub(crate) fn sort_key(name: &str) -> String {
-    let t = tokens(name).join(" ");
-    if t.is_empty() { "~".to_owned() } else { t }
+/// The folded form of a name, for sorting, from the name analysed (names without a word last).
+pub(crate) fn sort_key(name: &Analysed) -> &str {
+    if name.joined.is_empty() { "~" } else { &name.joined }
 }
 
 /// How many edits a word may carry and still match.
@@ -280,13 +335,12 @@ pub(crate) fn phrase_term(in_name: bool, phrase: &[String]) -> String {
     format!("{}:{}", if in_name { "n" } else { "b" }, phrase.join(" "))
 }
 
-/// The `phrase` terms of a text: every multi-word synonym target it contains.
-pub(crate) fn phrase_terms(in_name: bool, text: &str, out: &mut BTreeSet<String>) {
+/// The `phrase` terms of an analysed text: every multi-word synonym target it contains.
+pub(crate) fn phrase_terms(in_name: bool, text: &Analysed, out: &mut BTreeSet<String>) {
     let phrases = Synonyms::get().phrases();
-    let toks = tokens(text);
-    for (i, t) in toks.iter().enumerate() {
-        for p in phrases.get(t).into_iter().flatten() {
-            if toks[i..].starts_with(p) {
+    for i in 0..text.spans.len() {
+        for p in phrases.get(text.token(i)).into_iter().flatten() {
+            if text.starts_with_at(i, p) {
                 out.insert(phrase_term(in_name, p));
             }
         }
@@ -310,7 +364,17 @@ pub(crate) fn attr_term_into(buf: &mut String, group: Group, value: &str) {
 
 /// The `attr` term of a schedule facet known not to hold.
 pub(crate) fn attr_not_term(group: Group, value: &str) -> String {
-    format!("{group}!{value}")
+    let mut s = String::new();
+    attr_not_term_into(&mut s, group, value);
+    s
+}
+
+/// [`attr_not_term`] into a reused buffer.
+pub(crate) fn attr_not_term_into(buf: &mut String, group: Group, value: &str) {
+    buf.clear();
+    buf.push_str(group.as_str());
+    buf.push('!');
+    buf.push_str(value);
 }
 
 /// Whether `needle` occurs contiguously in `hay`.
@@ -795,9 +859,64 @@ mod tests {
     #[test]
     fn phrases_are_found_for_indexing() {
         let mut out = BTreeSet::new();
-        phrase_terms(false, "Intensive Outpatient and co-occurring care; intensive care", &mut out);
+        let mut text = Analysed::new();
+        text.analyse("Intensive Outpatient and co-occurring care; intensive care");
+        phrase_terms(false, &text, &mut out);
         let got: Vec<&str> = out.iter().map(String::as_str).collect();
         assert_eq!(got, ["b:co occurring", "b:intensive outpatient"]);
+    }
+
+    /// What `name` and `body` index: the analysed text split again by the indexing tokenizer.
+    fn indexed_terms(text: &str) -> Vec<String> {
+        let mut analysed = Analysed::new();
+        analysed.analyse(text);
+        run(&mut indexing_tokenizer(), analysed.joined())
+    }
+
+    /// The phrases of a text as found before the text was analysed once for everything: on
+    /// its tokens, by slices.
+    fn phrases_by_tokens(in_name: bool, text: &str) -> BTreeSet<String> {
+        let toks = tokens(text);
+        let mut out = BTreeSet::new();
+        for (i, t) in toks.iter().enumerate() {
+            for p in Synonyms::get().phrases().get(t).into_iter().flatten() {
+                if toks[i..].starts_with(p) {
+                    out.insert(phrase_term(in_name, p));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn indexing_splits_back_exactly_the_analysers_tokens() {
+        let long = "x".repeat(45);
+        for text in [
+            "",
+            "  ",
+            "Español, CO-OCCURRING  Niños",
+            "Ærøskøbing ½ ﬁle ⑴ straße İstanbul ǅ",
+            "tab\tnew\nline\u{a0}nbsp\u{2003}em",
+            long.as_str(),
+        ] {
+            assert_eq!(indexed_terms(text), tokens(text), "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, `name` and `body` get exactly the analyser's tokens, and the
+        /// phrases found on the analysed text are those found on its tokens.
+        #[test]
+        fn analysed_text_indexes_as_its_tokens(
+            text in "(\\PC{0,12}|intensive outpatient|co-occurring|12 step| ){0,8}",
+        ) {
+            proptest::prop_assert_eq!(indexed_terms(&text), tokens(&text));
+            let mut analysed = Analysed::new();
+            analysed.analyse(&text);
+            let mut found = BTreeSet::new();
+            phrase_terms(true, &analysed, &mut found);
+            proptest::prop_assert_eq!(found, phrases_by_tokens(true, &text));
+        }
     }
 
     #[test]

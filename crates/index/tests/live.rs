@@ -155,7 +155,7 @@ fn several_segments_answer_like_one() {
     let one = tempfile::tempdir().expect("tempdir");
     let many = tempfile::tempdir().expect("tempdir");
     let single = build(one.path(), corpus.clone());
-    iop_index::build_in_segments(many.path(), corpus, 10).expect("build");
+    iop_index::build_in_segments(many.path(), corpus.clone(), 10).expect("build");
     let current = std::fs::read_to_string(many.path().join("CURRENT")).expect("CURRENT");
     let stores = std::fs::read_dir(many.path().join(current.trim()))
         .expect("read_dir")
@@ -163,6 +163,11 @@ fn several_segments_answer_like_one() {
         .count();
     assert!(stores >= 3, "{stores} segments");
     let split = Index::open(many.path()).expect("open");
+    for l in &corpus {
+        assert_eq!(split.get(&l.id).expect("get").as_ref(), Some(l), "{}", l.id);
+    }
+    assert_eq!(split.get("m35").expect("get"), None);
+    assert_eq!(split.get("").expect("get"), None);
     for sort in [iop_core::search::Sort::Name, iop_core::search::Sort::Distance] {
         for (page, per_page) in [(1, 100), (2, 7), (5, 7)] {
             let mut req = request();
