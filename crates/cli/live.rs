@@ -131,12 +131,7 @@ pub(crate) fn run(data: &Path, cmd: LiveCommand) -> Result<ExitCode> {
             let bar = bar(args.common.quiet);
             let report = client.fetch_all(&query, &raw, on_progress(&bar))?;
             bar.finish_and_clear();
-            eprintln!(
-                "fetched {} records in {} pages into {}",
-                report.records,
-                report.pages.len(),
-                raw.display()
-            );
+            say_fetched(report.records, report.pages.len(), &raw);
             (raw, args.common)
         }
         LiveCommand::Nppes(args) => {
@@ -155,12 +150,7 @@ pub(crate) fn run(data: &Path, cmd: LiveCommand) -> Result<ExitCode> {
             let bar = bar(args.common.quiet);
             let report = client.fetch_all(&query, &raw, on_progress(&bar))?;
             bar.finish_and_clear();
-            eprintln!(
-                "fetched {} records in {} pages into {}",
-                report.records,
-                report.pages.len(),
-                raw.display()
-            );
+            say_fetched(report.records, report.pages.len(), &raw);
             if report.truncated {
                 eprintln!(
                     "note: the NPI Registry returns at most 1,200 results per query; narrow it by state"
@@ -202,4 +192,9 @@ fn page_files(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     pages.sort();
     Ok(pages)
+}
+
+/// The line both live fetches end with.
+fn say_fetched(records: impl std::fmt::Display, pages: usize, raw: &std::path::Path) {
+    eprintln!("fetched {records} records in {pages} pages into {}", raw.display());
 }

@@ -22,6 +22,7 @@ This crate has no I/O, no tantivy and no HTTP: everything in it is pure and chea
 */
 #![warn(missing_docs)]
 
+pub mod date;
 pub mod distance;
 pub mod id;
 pub mod listing;

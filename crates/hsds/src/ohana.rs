@@ -282,21 +282,7 @@ fn phones(list: &Value, out: &mut HsdsParsed, record: usize) -> Phones {
 fn mongo_date(v: &Value) -> Option<String> {
     let ms = v["$date"].as_i64()?;
     let days = ms.div_euclid(86_400_000);
-    Some(civil_from_days(days))
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> String {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    Some(iop_core::date::iso_date(days))
 }
 
 #[cfg(test)]
@@ -305,12 +291,12 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(civil_from_days(0), "1970-01-01");
+        assert_eq!(iop_core::date::iso_date(0), "1970-01-01");
         assert_eq!(
             mongo_date(&serde_json::json!({"$date": 1383857236324_i64})).unwrap(),
             "2013-11-07"
         );
-        assert_eq!(civil_from_days(11_016), "2000-02-29");
+        assert_eq!(iop_core::date::iso_date(11_016), "2000-02-29");
     }
 
     #[test]

@@ -483,18 +483,9 @@ fn retrieved_date(path: &Path) -> Result<String> {
     Ok(civil_date(secs))
 }
 
-/// `YYYY-MM-DD` of a UNIX time (UTC), by Howard Hinnant's days-to-civil algorithm.
+/// `YYYY-MM-DD` of a UNIX time (UTC).
 fn civil_date(unix_secs: u64) -> String {
-    let z = (unix_secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    iop_core::date::iso_date((unix_secs / 86_400) as i64)
 }
 
 fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
