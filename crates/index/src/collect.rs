@@ -196,46 +196,118 @@ pub(crate) struct SearchCollector {
 /// `8b + k` since the last flush. Adding a listing is eight shift-mask-adds per word, with no
 /// branch and no carry chain (a bit-sliced counter's carry loop mispredicts at every listing
 /// and cost four times as much); bytes are flushed into the totals before they can overflow.
+///
+/// Many listings at once (`add16`, the loop over a dense text's matches) go through a
+/// carry-save adder tree instead (Harley and Seal's, as in positional popcount): sixteen
+/// listings' words become one word of "sixteens" in about five bit operations per word and
+/// listing, and only that word reaches the byte lanes. The words of ones, twos, fours and
+/// eights left over are added in at the end.
 struct Counters {
     lanes: [[u64; 8]; WORDS],
     pending: u32,
+    /// Per word: the ones, twos, fours and eights not yet carried.
+    carry: [[u64; 4]; WORDS],
+    /// Byte lanes of the sixteens, as `lanes`.
+    lanes16: [[u64; 8]; WORDS],
+    pending16: u32,
     totals: [[u64; 64]; WORDS],
+}
+
+/// A carry-save adder: the carries and the sums of three words, bit by bit.
+#[inline(always)]
+fn csa(a: u64, b: u64, c: u64) -> (u64, u64) {
+    let u = a ^ b;
+    ((a & b) | (u & c), u ^ c)
 }
 
 impl Counters {
     const LOW_BITS: u64 = 0x0101_0101_0101_0101;
 
     fn new() -> Counters {
-        Counters { lanes: [[0; 8]; WORDS], pending: 0, totals: [[0; 64]; WORDS] }
+        Counters {
+            lanes: [[0; 8]; WORDS],
+            pending: 0,
+            carry: [[0; 4]; WORDS],
+            lanes16: [[0; 8]; WORDS],
+            pending16: 0,
+            totals: [[0; 64]; WORDS],
+        }
     }
 
     #[inline]
     fn add(&mut self, w: [u64; WORDS]) {
-        for (lanes, word) in self.lanes.iter_mut().zip(w) {
+        Self::add_to(&mut self.lanes, w);
+        self.pending += 1;
+        if self.pending == 255 {
+            Self::flush_into(&mut self.lanes, &mut self.totals, 1);
+            self.pending = 0;
+        }
+    }
+
+    #[inline(always)]
+    fn add_to(lanes: &mut [[u64; 8]; WORDS], w: [u64; WORDS]) {
+        for (lanes, word) in lanes.iter_mut().zip(w) {
             for (k, lane) in lanes.iter_mut().enumerate() {
                 *lane += (word >> k) & Self::LOW_BITS;
             }
         }
-        self.pending += 1;
-        if self.pending == 255 {
-            self.flush();
+    }
+
+    /// Sixteen listings.
+    fn add16(&mut self, ws: &[[u64; WORDS]; 16]) {
+        let mut sixteens = [0u64; WORDS];
+        for (j, out) in sixteens.iter_mut().enumerate() {
+            let [mut ones, mut twos, mut fours, mut eights] = self.carry[j];
+            let mut eights_in = [0u64; 2];
+            for (half, e) in eights_in.iter_mut().enumerate() {
+                let d = |i: usize| ws[half * 8 + i][j];
+                let mut fours_in = [0u64; 2];
+                for (quarter, f) in fours_in.iter_mut().enumerate() {
+                    let (twos_a, o) = csa(ones, d(quarter * 4), d(quarter * 4 + 1));
+                    let (twos_b, o) = csa(o, d(quarter * 4 + 2), d(quarter * 4 + 3));
+                    ones = o;
+                    let (f_out, t) = csa(twos, twos_a, twos_b);
+                    twos = t;
+                    *f = f_out;
+                }
+                let (e_out, f) = csa(fours, fours_in[0], fours_in[1]);
+                fours = f;
+                *e = e_out;
+            }
+            let (s, e) = csa(eights, eights_in[0], eights_in[1]);
+            eights = e;
+            self.carry[j] = [ones, twos, fours, eights];
+            *out = s;
+        }
+        Self::add_to(&mut self.lanes16, sixteens);
+        self.pending16 += 1;
+        if self.pending16 == 255 {
+            Self::flush_into(&mut self.lanes16, &mut self.totals, 16);
+            self.pending16 = 0;
         }
     }
 
-    fn flush(&mut self) {
-        for (lanes, totals) in self.lanes.iter_mut().zip(self.totals.iter_mut()) {
+    fn flush_into(lanes: &mut [[u64; 8]; WORDS], totals: &mut [[u64; 64]; WORDS], weight: u64) {
+        for (lanes, totals) in lanes.iter_mut().zip(totals.iter_mut()) {
             for (k, lane) in lanes.iter_mut().enumerate() {
                 for byte in 0..8 {
-                    totals[byte * 8 + k] += (*lane >> (byte * 8)) & 0xff;
+                    totals[byte * 8 + k] += weight * ((*lane >> (byte * 8)) & 0xff);
                 }
                 *lane = 0;
             }
         }
-        self.pending = 0;
     }
 
     fn counts(mut self) -> [[u64; 64]; WORDS] {
-        self.flush();
+        Self::flush_into(&mut self.lanes, &mut self.totals, 1);
+        Self::flush_into(&mut self.lanes16, &mut self.totals, 16);
+        for (carry, totals) in self.carry.iter().zip(self.totals.iter_mut()) {
+            for (place, word) in carry.iter().enumerate() {
+                for (bit, t) in totals.iter_mut().enumerate() {
+                    *t += (word >> bit & 1) << place;
+                }
+            }
+        }
         self.totals
     }
 }
@@ -455,7 +527,73 @@ impl SegmentSearch {
         }
         self.counters.add(w);
         self.total += 1;
+        self.place_and_offer(doc, score);
+    }
 
+    /// Every document set in `matches` (doc ids from `lo`), scored by `scores` at the same
+    /// offsets: the same as calling `collect` for each in order. When every one of them is a
+    /// match (no filter) with no distance or state to look up, it is one tight loop: the
+    /// listing's words into the counters, and its key against the worst of the top-k, the
+    /// state of both in registers.
+    pub(crate) fn collect_window(&mut self, lo: DocId, matches: &[u64], scores: &[Score]) {
+        let plain =
+            self.plan.filters.is_empty() && self.plan.point.is_none() && self.state.is_none();
+        let hot = Arc::clone(&self.hot);
+        let mut group = [[0u64; WORDS]; 16];
+        let mut grouped = 0;
+        let mut worst = self.worst();
+        for (i, word) in matches.iter().enumerate() {
+            let mut w = *word;
+            while w != 0 {
+                let at = i * 64 + w.trailing_zeros() as usize;
+                w &= w - 1;
+                let doc = lo + at as DocId;
+                let bits = hot.bits[doc as usize];
+                if !plain {
+                    self.process(doc, scores[at], bits);
+                    continue;
+                }
+                group[grouped] = bits;
+                grouped += 1;
+                if grouped == 16 {
+                    self.counters.add16(&group);
+                    grouped = 0;
+                }
+                self.total += 1;
+                let key = self.key(doc, scores[at], f64::NAN, false);
+                if key.total_cmp(&worst) != Ordering::Greater {
+                    let entry = Entry {
+                        key,
+                        tie: u64::from(hot.id_ord[doc as usize]),
+                        doc,
+                        score: scores[at],
+                        distance: f64::NAN,
+                        virtual_match: false,
+                    };
+                    self.offer(entry);
+                    worst = self.worst();
+                }
+            }
+        }
+        for bits in &group[..grouped] {
+            self.counters.add(*bits);
+        }
+    }
+
+    /// The key a match must not exceed to enter the top-k (infinite until it is full; equal
+    /// keys are decided by `offer`, on the id).
+    fn worst(&self) -> f64 {
+        if self.heap.len() < self.plan.k() {
+            f64::INFINITY
+        } else {
+            self.heap.peek().map_or(f64::INFINITY, |e| e.key)
+        }
+    }
+
+    /// A match: its area membership and distance, then its place in the top-k.
+    #[inline]
+    fn place_and_offer(&mut self, doc: DocId, score: Score) {
+        let plan = &*self.plan;
         // Area membership and distance.
         let mut distance = f64::NAN;
         let mut in_area = true;
@@ -472,8 +610,24 @@ impl SegmentSearch {
             in_area = target.is_some_and(|t| ords.get_val(doc) == t);
         }
         let virtual_match = plan.virtual_ext && !in_area;
+        let key = self.key(doc, score, distance, virtual_match);
+        if key.total_cmp(&self.worst()) != Ordering::Greater {
+            self.offer(Entry {
+                key,
+                tie: u64::from(self.hot.id_ord[doc as usize]),
+                doc,
+                score,
+                distance,
+                virtual_match,
+            });
+        }
+    }
 
-        let key = match plan.order {
+    /// The sort key of a match (smaller first).
+    #[inline]
+    fn key(&self, doc: DocId, score: Score, distance: f64, virtual_match: bool) -> f64 {
+        let plan = &*self.plan;
+        match plan.order {
             Order::Distance => {
                 if distance.is_nan() {
                     f64::INFINITY
@@ -500,26 +654,12 @@ impl SegmentSearch {
                 -(s * blend)
             }
             Order::Name => f64::from(self.hot.name_ord[doc as usize]),
-        };
-        let k = plan.k();
-        if k == 0 {
-            return;
         }
-        if self.heap.len() >= k {
-            let worst = self.heap.peek().map_or(f64::INFINITY, |e| e.key);
-            if key.total_cmp(&worst) == Ordering::Greater {
-                return;
-            }
-        }
-        let entry = Entry {
-            key,
-            tie: u64::from(self.hot.id_ord[doc as usize]),
-            doc,
-            score,
-            distance,
-            virtual_match,
-        };
-        if self.heap.len() < k {
+    }
+
+    /// A candidate for the top-k (nothing when it keeps no results).
+    fn offer(&mut self, entry: Entry) {
+        if self.heap.len() < self.plan.k() {
             self.heap.push(entry);
         } else if let Some(mut top) = self.heap.peek_mut()
             && entry < *top
@@ -564,13 +704,21 @@ mod tests {
         let mut v = Counters::new();
         let mut expected = [[0u64; 64]; WORDS];
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        // More than 255 listings, and all-ones words, so byte lanes must flush in time.
-        for i in 0..3000 {
+        let mut group = [[0u64; WORDS]; 16];
+        // More than 255 listings one by one and 255 groups of sixteen, and all-ones words, so
+        // that both kinds of byte lanes must flush in time.
+        for i in 0..12_000 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             let w = if i % 7 == 0 { [u64::MAX, u64::MAX] } else { [x, x.rotate_left(17) & 0xffff] };
-            v.add(w);
+            // Runs of sixteen through the adder tree, the others one by one.
+            group[i % 16] = w;
+            if (i / 16) % 3 == 0 {
+                v.add(w);
+            } else if i % 16 == 15 {
+                v.add16(&group);
+            }
             for (word, e) in w.iter().zip(expected.iter_mut()) {
                 for (bit, c) in e.iter_mut().enumerate() {
                     *c += word >> bit & 1;

@@ -32,6 +32,7 @@ positions.
 
 mod build;
 mod collect;
+mod dense;
 mod geo;
 mod hot;
 mod layout;

@@ -20,7 +20,7 @@ use crate::collect::{FilterPlan, Order, Plan, SearchCollector};
 use crate::hot::HotSet;
 use crate::schema::{Fields, TOKENIZER};
 use crate::store::{self, GenerationMeta};
-use crate::text::{self, TextPlan};
+use crate::text::{self, Node, TextPlan};
 use crate::{Error, IndexStats, Result};
 
 /// Largest page size served (API.md: `per_page` 1 to 100).
@@ -131,6 +131,10 @@ impl Index {
 
     /// Answers a search (semantics: API.md, and `collect` for how).
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        self.search_by(req, Evaluation::Fastest)
+    }
+
+    fn search_by(&self, req: &SearchRequest, how: Evaluation) -> Result<SearchResults> {
         let f = &self.fields;
         let text_plan = req.text.as_deref().and_then(TextPlan::parse);
         let (area_query, point, radius_m, area_state) = match &req.area {
@@ -190,21 +194,18 @@ impl Index {
             per_page,
         });
 
-        let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if let Some(t) = &text_plan {
-            musts.push((Occur::Must, t.query(f, &self.searcher)?));
-        }
-        if let Some(q) = area_query {
-            // The area selects; it must not add to text scores.
-            musts.push((Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
-        }
-        let query: Box<dyn Query> = match musts.len() {
-            0 => Box::new(AllQuery),
-            1 => musts.pop().map(|(_, q)| q).expect("one clause"),
-            _ => Box::new(BooleanQuery::new(musts)),
-        };
         let collector = SearchCollector { plan: Arc::clone(&plan), hot: Arc::clone(&self.hot) };
-        let found = self.searcher.search(&*query, &collector)?;
+        let text_tree = match &text_plan {
+            Some(t) => Some(t.tree(f, &self.searcher)?),
+            None => None,
+        };
+        let found = match (text_tree, area_query) {
+            // Nothing narrows the text: every posting is read anyway, fastest term at a time.
+            (Some(tree), None) if how == Evaluation::Fastest => {
+                crate::dense::search(&self.searcher, &tree, &collector)?
+            }
+            (tree, area) => self.searcher.search(&*base_query(tree, area), &collector)?,
+        };
 
         let mut hits = Vec::with_capacity(found.page.len());
         for c in &found.page {
@@ -239,6 +240,33 @@ impl Index {
             });
         }
         Ok(SearchResults { total: found.total, hits, facets: found.facets() })
+    }
+}
+
+/// How the base set is evaluated (the tests compare the two ways).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Evaluation {
+    /// Term at a time for a text alone (`dense`), else tantivy's document-at-a-time query.
+    Fastest,
+    /// Always tantivy's query.
+    #[cfg_attr(not(test), allow(dead_code))]
+    DocAtATime,
+}
+
+/// Text AND area, as one tantivy query (everything when neither is given).
+fn base_query(text: Option<Node>, area: Option<Box<dyn Query>>) -> Box<dyn Query> {
+    let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(t) = text {
+        musts.push((Occur::Must, t.query()));
+    }
+    if let Some(q) = area {
+        // The area selects; it must not add to text scores.
+        musts.push((Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
+    }
+    match musts.len() {
+        0 => Box::new(AllQuery),
+        1 => musts.pop().map(|(_, q)| q).expect("one clause"),
+        _ => Box::new(BooleanQuery::new(musts)),
     }
 }
 
@@ -337,5 +365,152 @@ mod tests {
         for g in Group::ALL {
             assert_eq!(facets[&g].values.len(), Vocabulary::get().values(g).len());
         }
+    }
+}
+
+/// The term-at-a-time evaluation (`dense`) against tantivy's own, on the same index: the same
+/// matches, facets, order and scores, bit for bit. Its window is 256 documents under test, so
+/// these corpora span many windows, with windows where one word has no match and the other is
+/// skipped.
+#[cfg(test)]
+mod dense_tests {
+    use iop_core::search::{SearchRequest, Sort};
+    use iop_core::{Attr, Group, Listing, Vocabulary};
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    use super::{Evaluation, Index};
+
+    /// Words with typos, prefixes, synonyms (`suboxone`, `iop`, `dual diagnosis`) and labels
+    /// (`spanish`, `evening`) within reach, and rare ones so that some windows miss a word.
+    const WORDS: [&str; 17] = [
+        "iop",
+        "dual",
+        "diagnosis",
+        "buprenorphine",
+        "intensive",
+        "outpatient",
+        "program",
+        "family",
+        "therapy",
+        "counseling",
+        "evening",
+        "recovery",
+        "center",
+        "co-occurring",
+        "harbor",
+        "wellness",
+        "teen",
+    ];
+    /// One and two units; a rare word before a label (`harbor spanish`) leaves a block of
+    /// label postings read past a skipped window.
+    const TEXTS: [&str; 18] = [
+        "harbor spanish",
+        "teen evening",
+        "suboxone",
+        "iop",
+        "intensive outpatient",
+        "family therapy",
+        "dual diagnosis",
+        "spanish",
+        "evening",
+        "counseling",
+        "recovery center",
+        "harbor recovery ",
+        "wellnes",
+        "buprenorfine",
+        "intens",
+        "iop evening",
+        "teen counseling",
+        "zzz",
+    ];
+
+    fn corpus(seed: u64, n: usize) -> Vec<Listing> {
+        let mut rng = SmallRng::seed_from_u64(seed);
+        (0..n)
+            .map(|i| {
+                // Rare words come in runs of doc ids, as real ones do after the Hilbert sort.
+                let rare = (i / 300) % 3 == 0;
+                let mut pick = |p: f64| -> Vec<&str> {
+                    WORDS
+                        .iter()
+                        .copied()
+                        .filter(|w| {
+                            let common = !matches!(*w, "harbor" | "wellness" | "teen");
+                            rng.random_bool(if common || rare { p } else { 0.0 })
+                        })
+                        .collect()
+                };
+                let name = pick(0.15).join(" ");
+                let description = pick(0.3).join(" ");
+                let mut l = Listing {
+                    id: format!("d-{i:05}"),
+                    name: if name.is_empty() { format!("Clinic {i}") } else { name },
+                    description: Some(description),
+                    ..Listing::default()
+                };
+                for g in [Group::Language, Group::Level, Group::Modality] {
+                    let vocab: Vec<&str> =
+                        Vocabulary::get().values(g).iter().map(|v| v.value.as_str()).collect();
+                    let values: Vec<&str> =
+                        vocab.iter().copied().filter(|_| rng.random_bool(0.2)).collect();
+                    if rng.random_bool(0.7) {
+                        *l.attr_mut(g).expect("list group") = Attr::known(values);
+                    }
+                }
+                if rng.random_bool(0.3) {
+                    l.schedule.set_facet("evening");
+                }
+                l
+            })
+            .collect()
+    }
+
+    /// Every page of every text, in both orders: ids, scores, totals and facets.
+    fn compare(index: &Index) {
+        for text in TEXTS {
+            for sort in [Sort::Relevance, Sort::Name] {
+                for page in 1.. {
+                    let req = SearchRequest {
+                        text: Some(text.to_owned()),
+                        sort,
+                        page,
+                        per_page: 100,
+                        ..SearchRequest::default()
+                    };
+                    let dense = index.search_by(&req, Evaluation::Fastest).expect("dense");
+                    let tantivy = index.search_by(&req, Evaluation::DocAtATime).expect("tantivy");
+                    assert_eq!(dense.total, tantivy.total, "{req:?}");
+                    assert_eq!(dense.facets, tantivy.facets, "{req:?}");
+                    let ids = |r: &iop_core::search::SearchResults| -> Vec<String> {
+                        r.hits.iter().map(|h| h.listing.id.clone()).collect()
+                    };
+                    assert_eq!(ids(&dense), ids(&tantivy), "{req:?}");
+                    for (d, t) in dense.hits.iter().zip(&tantivy.hits) {
+                        let (d, t) = (d.score.expect("scored"), t.score.expect("scored"));
+                        assert_eq!(d.to_bits(), t.to_bits(), "{text}: {d} vs {t}");
+                    }
+                    if dense.hits.is_empty() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dense_evaluation_answers_as_tantivy_does() {
+        let listings = corpus(3, 1_600);
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::build(dir.path(), listings.clone(), &mut |_| {}).expect("build");
+        let index = Index::open(dir.path()).expect("open");
+        let probe = SearchRequest { text: Some("intensive".into()), ..SearchRequest::default() };
+        assert!(index.search(&probe).expect("search").total > 300, "words are common enough");
+        compare(&index);
+
+        // Several segments: the same per segment, merged the same way.
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::build_in_segments(dir.path(), listings, 500).expect("build");
+        compare(&Index::open(dir.path()).expect("open"));
     }
 }

@@ -503,13 +503,13 @@ impl TextPlan {
         Some(TextPlan { units })
     }
 
-    /// The tantivy query: every unit must match.
-    pub(crate) fn query(&self, f: &Fields, searcher: &Searcher) -> tantivy::Result<Box<dyn Query>> {
-        let mut clauses = Vec::with_capacity(self.units.len());
+    /// The query: every unit must match.
+    pub(crate) fn tree(&self, f: &Fields, searcher: &Searcher) -> tantivy::Result<Node> {
+        let mut units = Vec::with_capacity(self.units.len());
         for u in &self.units {
-            clauses.push((Occur::Must, unit_query(u, f, searcher)?));
+            units.push(unit_node(u, f, searcher)?);
         }
-        Ok(Box::new(BooleanQuery::new(clauses)))
+        Ok(Node::All(units))
     }
 
     /// How each unit matched `listing` (for `Matched::text`): `word` when it is there as typed,
@@ -600,13 +600,43 @@ fn label_terms_for_phrase(phrase: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
-    Box::new(BoostQuery::new(q, boost))
+/// A text query as a tree of tantivy leaf queries. It is kept apart from tantivy's own
+/// `BooleanQuery` so that it can be run either way: as a tantivy query, a document at a time,
+/// when an area narrows the search, or a term at a time (`dense`) when nothing does.
+pub(crate) enum Node {
+    /// A query scored by tantivy, its score times the boost.
+    Leaf(Box<dyn Query>, f32),
+    /// A query whose every match scores the same.
+    Const(Box<dyn Query>, f32),
+    /// Any child matches; the score is the sum of the matching children's.
+    Any(Vec<Node>),
+    /// Every child matches; the score is the sum of theirs.
+    All(Vec<Node>),
 }
 
-fn attr_query(f: &Fields, term: &str, score: f32) -> Box<dyn Query> {
+impl Node {
+    /// The same query for tantivy (scores as `BooleanQuery` and `BoostQuery` sum them).
+    pub(crate) fn query(&self) -> Box<dyn Query> {
+        let clauses = |occur: Occur, nodes: &[Node]| {
+            Box::new(BooleanQuery::new(nodes.iter().map(|n| (occur, n.query())).collect()))
+        };
+        match self {
+            Node::Leaf(q, boost) if *boost == 1.0 => q.box_clone(),
+            Node::Leaf(q, boost) => Box::new(BoostQuery::new(q.box_clone(), *boost)),
+            Node::Const(q, score) => Box::new(ConstScoreQuery::new(q.box_clone(), *score)),
+            Node::Any(nodes) => clauses(Occur::Should, nodes),
+            Node::All(nodes) => clauses(Occur::Must, nodes),
+        }
+    }
+}
+
+fn term_leaf(term: Term, boost: f32) -> Node {
+    Node::Leaf(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)), boost)
+}
+
+fn attr_leaf(f: &Fields, term: &str, score: f32) -> Node {
     let q = TermQuery::new(Term::from_field_text(f.attr, term), IndexRecordOption::Basic);
-    Box::new(ConstScoreQuery::new(Box::new(q), score))
+    Node::Const(Box::new(q), score)
 }
 
 /// The terms of `field` other than `word` itself that `automaton` accepts, in every segment;
@@ -671,7 +701,7 @@ fn expansions(
     rule: WordRule,
     automata: &Automata,
     boost: f32,
-    should: &mut Vec<(Occur, Box<dyn Query>)>,
+    should: &mut Vec<Node>,
 ) -> tantivy::Result<()> {
     let mut seen = BTreeSet::new();
     for (kind, dfa) in [(FUZZY, &automata.fuzzy), (PREFIX, &automata.prefix)] {
@@ -679,11 +709,7 @@ fn expansions(
         match expand(searcher, field, word, dfa, &seen)? {
             Some(terms) => {
                 for t in &terms {
-                    let q = TermQuery::new(
-                        Term::from_field_text(field, t),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    should.push((Occur::Should, boosted(Box::new(q), boost * kind)));
+                    should.push(term_leaf(Term::from_field_text(field, t), boost * kind));
                 }
                 seen.extend(terms);
             }
@@ -694,7 +720,7 @@ fn expansions(
                 } else {
                     FuzzyTermQuery::new_prefix(term, 0, true)
                 };
-                should.push((Occur::Should, boosted(Box::new(q), boost * kind)));
+                should.push(Node::Leaf(Box::new(q), boost * kind));
             }
         }
     }
@@ -702,74 +728,62 @@ fn expansions(
 }
 
 /// One word: exact in name or body, typo, prefix, label.
-fn word_query(
-    word: &str,
-    rule: WordRule,
-    f: &Fields,
-    searcher: &Searcher,
-) -> tantivy::Result<Box<dyn Query>> {
-    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+fn word_node(word: &str, rule: WordRule, f: &Fields, searcher: &Searcher) -> tantivy::Result<Node> {
+    let mut should = Vec::new();
     let automata = Automata::new(word, rule, f)?;
     for (field, boost) in [(f.name, NAME_BOOST), (f.body, BODY_BOOST)] {
-        let term = Term::from_field_text(field, word);
-        let exact = TermQuery::new(term, IndexRecordOption::WithFreqs);
-        should.push((Occur::Should, boosted(Box::new(exact), boost)));
+        should.push(term_leaf(Term::from_field_text(field, word), boost));
         expansions(searcher, field, word, rule, &automata, boost, &mut should)?;
     }
     for (term, score) in label_terms_for_word(word, rule) {
-        should.push((Occur::Should, attr_query(f, &term, score)));
+        should.push(attr_leaf(f, &term, score));
     }
-    Ok(Box::new(BooleanQuery::new(should)))
+    Ok(Node::Any(should))
 }
 
 /// A synonym target: a term in name or body, a phrase found there at indexing time (see
 /// `phrase_terms`), or a label holding the phrase.
-fn phrase_query(
-    phrase: &[String],
-    f: &Fields,
-    labels_seen: &mut BTreeSet<String>,
-) -> Vec<(Occur, Box<dyn Query>)> {
-    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+fn phrase_nodes(phrase: &[String], f: &Fields, labels_seen: &mut BTreeSet<String>) -> Vec<Node> {
+    let mut should = Vec::new();
     for (field, in_name, boost) in [(f.name, true, NAME_BOOST), (f.body, false, BODY_BOOST)] {
         let term = if phrase.len() == 1 {
             Term::from_field_text(field, &phrase[0])
         } else {
             Term::from_field_text(f.phrase, &phrase_term(in_name, phrase))
         };
-        let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
-        should.push((Occur::Should, boosted(Box::new(q), boost * SYNONYM)));
+        should.push(term_leaf(term, boost * SYNONYM));
     }
     for term in label_terms_for_phrase(phrase) {
         if labels_seen.insert(term.clone()) {
-            should.push((Occur::Should, attr_query(f, &term, LABEL * SYNONYM)));
+            should.push(attr_leaf(f, &term, LABEL * SYNONYM));
         }
     }
     should
 }
 
-fn unit_query(u: &Unit, f: &Fields, searcher: &Searcher) -> tantivy::Result<Box<dyn Query>> {
-    let literal: Box<dyn Query> = if u.words.len() == 1 {
-        word_query(&u.words[0], u.rule(0), f, searcher)?
+fn unit_node(u: &Unit, f: &Fields, searcher: &Searcher) -> tantivy::Result<Node> {
+    let literal = if u.words.len() == 1 {
+        word_node(&u.words[0], u.rule(0), f, searcher)?
     } else {
         let mut musts = Vec::with_capacity(u.words.len());
         for i in 0..u.words.len() {
-            musts.push((Occur::Must, word_query(&u.words[i], u.rule(i), f, searcher)?));
+            musts.push(word_node(&u.words[i], u.rule(i), f, searcher)?);
         }
-        Box::new(BooleanQuery::new(musts))
+        Node::All(musts)
     };
     if u.expansions.is_empty() {
         return Ok(literal);
     }
-    let mut should = vec![(Occur::Should, literal)];
+    let mut should = vec![literal];
     // A label reached both by the word and by its synonym is one clause, not two.
     let mut labels: BTreeSet<String> = match u.words.as_slice() {
         [w] => label_terms_for_word(w, u.rule(0)).into_iter().map(|(t, _)| t).collect(),
         _ => BTreeSet::new(),
     };
     for e in &u.expansions {
-        should.extend(phrase_query(e, f, &mut labels));
+        should.extend(phrase_nodes(e, f, &mut labels));
     }
-    Ok(Box::new(BooleanQuery::new(should)))
+    Ok(Node::Any(should))
 }
 
 #[cfg(test)]
