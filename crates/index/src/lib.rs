@@ -33,6 +33,7 @@ positions.
 mod build;
 mod collect;
 mod dense;
+mod files;
 mod geo;
 mod hot;
 mod layout;

@@ -55,7 +55,9 @@ impl Index {
         let path = dir.join(&generation);
         let meta: GenerationMeta = store::read_meta(&path)?;
         meta.check(dir)?;
-        let index = tantivy::Index::open_in_dir(&path)?;
+        let directory = crate::files::ServedDirectory::open(&path)
+            .map_err(|e| Error::Storage(format!("{}: {e}", path.display())))?;
+        let index = tantivy::Index::open(directory)?;
         index.tokenizers().register(TOKENIZER, text::indexing_tokenizer());
         let fields = Fields::new(&index.schema())?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
