@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use iop_core::Listing;
 use iop_geo::Geocoder;
+use iop_index::Stage;
 
 mod live;
 mod search;
@@ -264,7 +265,7 @@ fn build_index(dir: &Path, listings: Vec<Listing>, progress: bool) -> Result<()>
     let bar = if progress {
         let bar = ProgressBar::new(total);
         bar.set_style(
-            ProgressStyle::with_template("indexing {bar:40} {pos}/{len} listings ({per_sec})")
+            ProgressStyle::with_template("{msg:>9} {bar:40} {pos}/{len} listings ({per_sec})")
                 .expect("static template"),
         );
         bar
@@ -272,8 +273,21 @@ fn build_index(dir: &Path, listings: Vec<Listing>, progress: bool) -> Result<()>
         ProgressBar::hidden()
     };
     let started = Instant::now();
-    let stats = iop_index::build(dir, listings, &mut |n| bar.set_position(n))
-        .with_context(|| format!("building the index in {}", dir.display()))?;
+    let mut stage = None;
+    let stats = iop_index::build(dir, listings, &mut |p| {
+        if stage != Some(p.stage) {
+            // Each stage counts the listings again, from zero.
+            stage = Some(p.stage);
+            bar.set_message(match p.stage {
+                Stage::Reading => "reading",
+                Stage::Writing => "writing",
+                Stage::Finishing | Stage::Done => "finishing",
+            });
+            bar.reset();
+        }
+        bar.set_position(p.done);
+    })
+    .with_context(|| format!("building the index in {}", dir.display()))?;
     bar.finish_and_clear();
     eprintln!(
         "indexed {} listings into {} in {:.1} s ({} bytes)",

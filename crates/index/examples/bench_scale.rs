@@ -151,7 +151,14 @@ fn main() {
 
     let listings = Synth::new(7).listings(n);
     let t = Instant::now();
-    let stats = iop_index::build(&dir, listings, &mut |_| {}).expect("build");
+    // When each stage began, to tell where a build's time goes.
+    let mut stages: Vec<(iop_index::Stage, f64)> = Vec::new();
+    let stats = iop_index::build(&dir, listings, &mut |p| {
+        if stages.last().is_none_or(|(s, _)| *s != p.stage) {
+            stages.push((p.stage, t.elapsed().as_secs_f64()));
+        }
+    })
+    .expect("build");
     let secs = t.elapsed().as_secs_f64();
     println!("listings: {n}");
     println!(
@@ -159,6 +166,9 @@ fn main() {
         n as f64 / secs,
         n as f64 / (secs - n as f64 / gen_rate).max(1e-9)
     );
+    let spans: Vec<String> =
+        stages.windows(2).map(|w| format!("{:?} {:.2} s", w[0].0, w[1].1 - w[0].1)).collect();
+    println!("build stages (from the first report): {}", spans.join(", "));
     println!(
         "index size: {:.1} MB ({:.0} bytes/listing)",
         stats.size_bytes as f64 / 1e6,

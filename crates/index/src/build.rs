@@ -39,7 +39,7 @@ use crate::schema::{self, Fields, SCHEMA_VERSION, TOKENIZER};
 use crate::sort::{self, DocSink, Sorted, Sorter};
 use crate::store::{self, GenerationMeta, io_err};
 use crate::text::{self, attr_not_term_into, attr_term_into};
-use crate::{Error, IndexStats, Result};
+use crate::{Error, IndexStats, Progress, Result, Stage};
 
 /// Memory for the segment being written. Its postings are built in memory, about 400 bytes a
 /// listing, so a million listings fit in one segment; a larger build gets several, merged at
@@ -80,7 +80,7 @@ pub(crate) struct BuildOptions {
 pub(crate) fn build(
     dir: &Path,
     listings: impl IntoIterator<Item = Listing>,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(Progress),
     options: BuildOptions,
 ) -> Result<IndexStats> {
     let started = Instant::now();
@@ -117,6 +117,7 @@ pub(crate) fn build(
     fs::rename(&tmp, &done).map_err(io_err(&done))?;
     store::sync_dir(dir)?;
     store::swap_current(dir, &name)?;
+    progress(Progress { stage: Stage::Done, done: meta.listings });
     let mut keep = vec![name.as_str()];
     keep.extend(previous.as_deref());
     store::remove_old_generations(dir, &keep);
@@ -131,7 +132,7 @@ fn tantivy_err(e: tantivy::TantivyError) -> Error {
 fn write_generation(
     tmp: &Path,
     listings: impl IntoIterator<Item = Listing>,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(Progress),
     started: Instant,
     options: BuildOptions,
 ) -> Result<GenerationMeta> {
@@ -173,6 +174,9 @@ fn write_generation(
         seg.writer.add_document(AddOperation { opstamp, document }).map_err(tantivy_err)?;
         opstamp += 1;
         seg.docs += 1;
+        if opstamp.is_multiple_of(PROGRESS_EVERY) {
+            progress(Progress { stage: Stage::Writing, done: opstamp });
+        }
         let full = match options.commit_every {
             Some(every) => u64::from(seg.docs) >= every.max(1),
             // Checked now and then: it walks the writer's structures.
@@ -183,6 +187,7 @@ fn write_generation(
         }
     }
     drop(docs);
+    progress(Progress { stage: Stage::Finishing, done: count });
     if let Some(seg) = current.take() {
         done.push(seg.finish()?);
     }
@@ -222,7 +227,6 @@ fn write_generation(
         segment_count,
         "index generation written"
     );
-    progress(count);
     let meta = GenerationMeta {
         schema_version: SCHEMA_VERSION,
         vocabulary: layout.fingerprint(),
@@ -244,7 +248,7 @@ fn write_generation(
 fn sort_documents(
     fields: Fields,
     listings: impl IntoIterator<Item = Listing>,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(Progress),
     mut sorter: Sorter,
 ) -> Result<(Sorted, u64)> {
     let mut builder = DocBuilder::new(fields);
@@ -263,7 +267,7 @@ fn sort_documents(
         sorter.push(key, |record| builder.write(listing, count, record))?;
         count += 1;
         if count.is_multiple_of(PROGRESS_EVERY) {
-            progress(count);
+            progress(Progress { stage: Stage::Reading, done: count });
         }
     }
     Ok((sorter.finish()?, count))

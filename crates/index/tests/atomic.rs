@@ -35,8 +35,8 @@ fn child(dir: &Path) {
     let count: u64 = std::env::var(CHILD_COUNT).ok().and_then(|c| c.parse().ok()).unwrap_or(1);
     let marker = std::env::var(CHILD_MARKER).ok().map(PathBuf::from);
     let mut marked = false;
-    iop_index::build(dir, generated(count), &mut |n| {
-        if n >= 2000 && !marked {
+    iop_index::build(dir, generated(count), &mut |p| {
+        if p.done >= 2000 && !marked {
             if let Some(m) = &marker {
                 std::fs::write(m, b"started").expect("marker");
             }

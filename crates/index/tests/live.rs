@@ -85,8 +85,21 @@ fn stats_describe_the_generation() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut calls = Vec::new();
     let corpus: Vec<_> = (0..2500).map(|i| listing(&format!("s{i}"), "Stat")).collect();
-    let stats = iop_index::build(dir.path(), corpus, &mut |n| calls.push(n)).expect("build");
-    assert_eq!(calls, [1000, 2000, 2500], "progress every thousand, and at the end");
+    let stats = iop_index::build(dir.path(), corpus, &mut |p| calls.push((p.stage, p.done)))
+        .expect("build");
+    use iop_index::Stage::{Done, Finishing, Reading, Writing};
+    assert_eq!(
+        calls,
+        [
+            (Reading, 1000),
+            (Reading, 2000),
+            (Writing, 1000),
+            (Writing, 2000),
+            (Finishing, 2500),
+            (Done, 2500)
+        ],
+        "every thousand listings of each stage, then the last stage and the end"
+    );
     assert_eq!(stats.listings, 2500);
     assert_eq!(stats.schema_version, SCHEMA_VERSION);
     assert!(stats.size_bytes > 10_000, "{}", stats.size_bytes);
