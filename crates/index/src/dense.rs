@@ -13,9 +13,10 @@
 //! operation, and a word that matches nothing in a window spares the others reading it. The
 //! arrays stay in the CPU cache (a whole-segment array of a million scores did not, and
 //! reading it once per posting list cost more than the merging it replaced). The scores are
-//! the sums tantivy's `BooleanQuery` computes, added in the same order, so the same floats
-//! (`text::Node`; the tests compare both ways bit for bit). Each window's matches then go to
-//! the collector in one call (`SegmentSearch::collect_window`).
+//! the sums tantivy's `BooleanQuery` computes (`text::Node`), added in the same order for a text
+//! of one or two units, so the same floats; with three or more units tantivy adds them cheapest
+//! first, and the last bit may differ (the tests compare both ways). Each window's matches then
+//! go to the collector in one call (`SegmentSearch::collect_window`).
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{EnableScoring, Scorer, Weight};
@@ -191,8 +192,8 @@ impl Buffered {
 
 /// Intersects `children` over one window into `out` (cleared). False when nothing matches.
 ///
-/// Each child scores into a window of its own and the sums are added child by child, as
-/// tantivy's intersection adds its scorers' scores: the same floats, so the same order.
+/// Each child scores into a window of its own and the sums are added child by child: for two
+/// children, exactly what tantivy's intersection computes.
 fn all_window(children: &mut [Open], lo: DocId, out: &mut Window, spare: &mut Window) -> bool {
     for (k, child) in children.iter_mut().enumerate() {
         if k == 0 {
