@@ -22,7 +22,7 @@ pub(crate) enum LiveCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct Common {
-    /// Folder for the raw pages (resumable). Default: raw/<source>-<query>.
+    /// Folder for the raw pages (resumable). Default: raw/SOURCE-QUERY (the source name, then the query).
     #[arg(long)]
     raw_dir: Option<PathBuf>,
     /// Write the ingested listings here (JSON Lines) instead of standard output.
