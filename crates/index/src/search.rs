@@ -259,7 +259,7 @@ enum Evaluation {
 fn base_query(text: Option<Node>, area: Option<Box<dyn Query>>) -> Box<dyn Query> {
     let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if let Some(t) = text {
-        musts.push((Occur::Must, t.query()));
+        musts.push((Occur::Must, t.into_query()));
     }
     if let Some(q) = area {
         // The area selects; it must not add to text scores.

@@ -354,14 +354,6 @@ pub(crate) fn attr_term(group: Group, value: &str) -> String {
     s
 }
 
-/// [`attr_term`] into a reused buffer (indexing writes dozens per listing).
-pub(crate) fn attr_term_into(buf: &mut String, group: Group, value: &str) {
-    buf.clear();
-    buf.push_str(group.as_str());
-    buf.push('=');
-    buf.push_str(value);
-}
-
 /// The `attr` term of a schedule facet known not to hold.
 pub(crate) fn attr_not_term(group: Group, value: &str) -> String {
     let mut s = String::new();
@@ -369,11 +361,20 @@ pub(crate) fn attr_not_term(group: Group, value: &str) -> String {
     s
 }
 
+/// [`attr_term`] into a reused buffer (indexing writes dozens per listing).
+pub(crate) fn attr_term_into(buf: &mut String, group: Group, value: &str) {
+    attr_key_into(buf, group, '=', value);
+}
+
 /// [`attr_not_term`] into a reused buffer.
 pub(crate) fn attr_not_term_into(buf: &mut String, group: Group, value: &str) {
+    attr_key_into(buf, group, '!', value);
+}
+
+fn attr_key_into(buf: &mut String, group: Group, separator: char, value: &str) {
     buf.clear();
     buf.push_str(group.as_str());
-    buf.push('!');
+    buf.push(separator);
     buf.push_str(value);
 }
 
@@ -616,14 +617,16 @@ pub(crate) enum Node {
 
 impl Node {
     /// The same query for tantivy (scores as `BooleanQuery` and `BoostQuery` sum them).
-    pub(crate) fn query(&self) -> Box<dyn Query> {
-        let clauses = |occur: Occur, nodes: &[Node]| {
-            Box::new(BooleanQuery::new(nodes.iter().map(|n| (occur, n.query())).collect()))
+    pub(crate) fn into_query(self) -> Box<dyn Query> {
+        let clauses = |occur: Occur, nodes: Vec<Node>| {
+            Box::new(BooleanQuery::new(
+                nodes.into_iter().map(|n| (occur, n.into_query())).collect(),
+            ))
         };
         match self {
-            Node::Leaf(q, boost) if *boost == 1.0 => q.box_clone(),
-            Node::Leaf(q, boost) => Box::new(BoostQuery::new(q.box_clone(), *boost)),
-            Node::Const(q, score) => Box::new(ConstScoreQuery::new(q.box_clone(), *score)),
+            Node::Leaf(q, 1.0) => q,
+            Node::Leaf(q, boost) => Box::new(BoostQuery::new(q, boost)),
+            Node::Const(q, score) => Box::new(ConstScoreQuery::new(q, score)),
             Node::Any(nodes) => clauses(Occur::Should, nodes),
             Node::All(nodes) => clauses(Occur::Must, nodes),
         }

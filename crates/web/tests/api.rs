@@ -436,12 +436,7 @@ async fn a_new_generation_is_picked_up_and_in_flight_searches_finish() {
     let old = f.state.index.current();
 
     // `iop index` builds a new generation into the same directory while we serve.
-    let mut more = listings();
-    let mut extra = more[0].clone();
-    extra.id = id("new-one");
-    extra.name = "Newly Listed IOP".into();
-    more.push(extra);
-    iop_index::build(f.dir.path(), more, &mut |_| {}).expect("second generation builds");
+    f.build_generation_with_a_new_listing();
 
     // The reload task (the one `serve` runs) swaps it in without a restart.
     let reloader = iop_web::serve::spawn_reloader(
@@ -568,13 +563,7 @@ async fn real_charlottesville_data_agrees_with_brute_force() {
 #[tokio::test]
 async fn a_listing_says_which_record_states_each_field() {
     let listings = support::charlottesville_listings();
-    let l = listings
-        .iter()
-        .find(|l| {
-            l.name == "Region Ten Community Services Board"
-                && l.address.street.as_deref() == Some("800 Preston Avenue")
-        })
-        .expect("Region Ten, 800 Preston Avenue");
+    let l = support::region_ten(&listings);
     let f = support::build_fixture(listings.clone());
     let v = get(&f.app(), &format!("/api/v1/listings/{}", l.id)).await.json();
     let sa =

@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::Value;
-use support::{build_fixture, fixture, get, id, listings};
+use support::{build_fixture, fixture, get, listings};
 
 /// Hits and misses as `/metrics` reports them.
 async fn counts(app: &axum::Router) -> (u64, u64) {
@@ -77,12 +77,7 @@ async fn a_new_generation_is_never_answered_from_the_old_entries() {
     assert_eq!(get(&app, uri).await.json()["total"], 0);
     assert_eq!(counts(&app).await, (1, 1), "the second answer came from memory");
 
-    let mut more = listings();
-    let mut extra = more[0].clone();
-    extra.id = id("new-one");
-    extra.name = "Newly Listed IOP".into();
-    more.push(extra);
-    iop_index::build(f.dir.path(), more, &mut |_| {}).expect("second generation builds");
+    f.build_generation_with_a_new_listing();
     assert!(f.state.index.refresh().expect("refresh"), "the new generation is swapped in");
 
     let v = get(&app, uri).await.json();

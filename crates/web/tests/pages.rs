@@ -885,13 +885,7 @@ async fn a_merged_listing_says_which_source_states_each_fact() {
 
     // Region Ten, 800 Preston Avenue: two API records (SA and MH) of one retrieval. The
     // groups both describe name the two records; telehealth is in the MH record only.
-    let region_ten = listings
-        .iter()
-        .find(|l| {
-            l.name == "Region Ten Community Services Board"
-                && l.address.street.as_deref() == Some("800 Preston Avenue")
-        })
-        .expect("Region Ten, 800 Preston Avenue");
+    let region_ten = support::region_ten(&listings);
     let mh = "a1e806914f668fd6a36b204da022a61d8ba326606c1ae99cd3b47f0a1bab4fe8";
     let mh_row = region_ten.sources.iter().position(|s| s.record_id == mh).expect("the MH record");
     let doc = html(&get(&app, &format!("/listings/{}", region_ten.id)).await);

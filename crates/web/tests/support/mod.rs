@@ -156,6 +156,18 @@ pub fn listings() -> Vec<Listing> {
     v
 }
 
+/// Region Ten, 800 Preston Avenue, Charlottesville, among real ingested listings: two
+/// FindTreatment.gov records (SA and MH) of one retrieval, merged.
+pub fn region_ten(listings: &[Listing]) -> &Listing {
+    listings
+        .iter()
+        .find(|l| {
+            l.name == "Region Ten Community Services Board"
+                && l.address.street.as_deref() == Some("800 Preston Avenue")
+        })
+        .expect("Region Ten, 800 Preston Avenue")
+}
+
 /// A built index and the state over it; dropping it removes the index.
 pub struct Fixture {
     pub dir: TempDir,
@@ -166,6 +178,17 @@ impl Fixture {
     /// The app.
     pub fn app(&self) -> Router {
         iop_web::app(self.state.clone())
+    }
+
+    /// Builds a new generation into the same directory, as `iop index` does while `serve`
+    /// runs: the standard listings plus "Newly Listed IOP" (id `new-one`). Not swapped in.
+    pub fn build_generation_with_a_new_listing(&self) {
+        let mut more = listings();
+        let mut extra = more[0].clone();
+        extra.id = id("new-one");
+        extra.name = "Newly Listed IOP".into();
+        more.push(extra);
+        iop_index::build(self.dir.path(), more, &mut |_| {}).expect("second generation builds");
     }
 }
 
