@@ -183,8 +183,8 @@ pub struct SourceRef {
 }
 
 /// One treatment location.
-#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
-#[serde(into = "ListingWire", from = "ListingWire")]
+#[derive(Clone, Debug, PartialEq, Default, Deserialize)]
+#[serde(from = "ListingWire")]
 pub struct Listing {
     /// Stable id: the same listing keeps it across rebuilds (see [`crate::id`]).
     pub id: String,
@@ -412,10 +412,10 @@ pub struct ListingWire {
     provenance: Provenance,
 }
 
-impl From<Listing> for ListingWire {
-    fn from(l: Listing) -> ListingWire {
-        let unknown = l.unknown_groups();
-        let incomplete = l.incomplete_groups();
+impl From<&Listing> for ListingWire {
+    /// Copies what the wire shape needs (the attribute sets become lists directly, without a
+    /// copy of the sets): serialising a listing goes through this.
+    fn from(l: &Listing) -> ListingWire {
         let list = |a: &Attr| a.values().map(str::to_owned).collect::<Vec<_>>();
         let vocab = crate::vocabulary::Vocabulary::get();
         let asam_levels =
@@ -428,25 +428,39 @@ impl From<Listing> for ListingWire {
             payments: list(&l.payments),
             populations: list(&l.populations),
             languages: list(&l.languages),
-            virtual_states: l.virtual_states.into_iter().collect(),
-            unknown,
-            incomplete,
-            id: l.id,
-            name: l.name,
-            alt_name: l.alt_name,
-            description: l.description,
-            address: l.address,
+            virtual_states: l.virtual_states.iter().cloned().collect(),
+            unknown: l.unknown_groups(),
+            incomplete: l.incomplete_groups(),
+            id: l.id.clone(),
+            name: l.name.clone(),
+            alt_name: l.alt_name.clone(),
+            description: l.description.clone(),
+            address: l.address.clone(),
             location: l.location,
-            phones: l.phones,
-            website: l.website,
-            schedule: l.schedule,
-            services: l.services,
-            sources: l.sources,
-            last_verified: l.last_verified,
+            phones: l.phones.clone(),
+            website: l.website.clone(),
+            schedule: l.schedule.clone(),
+            services: l.services.clone(),
+            sources: l.sources.clone(),
+            last_verified: l.last_verified.clone(),
             stale: l.stale,
             accepting_new_clients: l.accepting_new_clients,
-            provenance: l.provenance,
+            provenance: l.provenance.clone(),
         }
+    }
+}
+
+impl From<Listing> for ListingWire {
+    fn from(l: Listing) -> ListingWire {
+        ListingWire::from(&l)
+    }
+}
+
+impl Serialize for Listing {
+    /// As [`ListingWire`], made from a borrowed listing (`#[serde(into)]` would copy the whole
+    /// listing first: a build serialises a million of them).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ListingWire::from(self).serialize(serializer)
     }
 }
 

@@ -1,13 +1,13 @@
 //! Building a generation: listings in, a complete index directory out, swapped in atomically.
 //!
-//! Two passes, each on the calling thread (tantivy compresses the stored listings on a thread
-//! of its own meanwhile):
+//! Two passes (tantivy compresses the stored listings on a thread of its own meanwhile):
 //! 1. every listing becomes a document (`DocBuilder`): its texts analysed once for both their
 //!    terms and their multi-word synonyms, its attribute terms and bits, its grid cells, its
 //!    JSON. The documents are sorted by Hilbert key (`sort`: in memory, or through a spill
-//!    file past a budget).
-//! 2. the sorted documents are written into one segment, in order, so doc ids follow the
-//!    curve without tantivy sorting anything.
+//!    file past a budget). The calling thread reads the listings and a second thread builds
+//!    most of the documents, by batches (`sort_documents`).
+//! 2. the sorted documents are written into one segment, in order, on the calling thread, so
+//!    doc ids follow the curve without tantivy sorting anything.
 //!
 //! Why this shape (measured with `examples/bench_scale.rs` on two cores): asking tantivy to
 //! sort (`IndexSettings::sort_by_field`) made every segment write its stored listings
@@ -16,18 +16,30 @@
 //! compressed every stored listing once more. At a million listings that was about 21 of 57
 //! seconds, with a build peak near 1 GB. Sorting the documents here costs one compact copy of
 //! each (on disk when large) and leaves the index as it was: one segment in Hilbert order.
-//! Tried and left out: a second thread building documents while this one reads listings
-//! (listings then freed on another thread than the one that allocated them: the allocator's
-//! locks cost more than the second core gave), two segments written side by side (every search
-//! then pays per segment: about a tenth slower at 20,000 listings), and two segments merged at
-//! the end (the merge cost what the second thread saved).
+//!
+//! Tried and left out:
+//! - two segments written side by side on two threads, each a half of the curve: writing took
+//!   8.0 s instead of 9.7 s at a million listings, but text searches were a third slower
+//!   (p99 23.6 ms against 16.6 ms, near the 25 ms target), and about a tenth at 20,000;
+//! - two segments merged at the end: the merge cost what the second thread saved;
+//! - mimalloc as the allocator: the build was about a tenth faster, but at 20,000 listings
+//!   searches were slower (p50 0.28 ms against 0.26 ms) and the server's memory doubled
+//!   (36 MB against 19 MB);
+//! - the second thread freeing the listings it was given: with the system allocator, a thread
+//!   freeing memory another thread allocated waits on that thread's lock, and that cost more
+//!   than the second core gave. So the listings go back to be freed where they were read (see
+//!   `Built`), and their JSON is written from a borrowed listing;
+//! - reading the sorted documents back on the second thread while this one writes them: no
+//!   faster (writing 2.14 s against 2.19 s at 200,000 listings; the documents are then freed
+//!   on another thread than the one that made them).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::fs;
 use std::path::Path;
+use std::sync::mpsc;
 use std::time::Instant;
 
-use iop_core::listing::{ListingWire, Tri};
+use iop_core::listing::Tri;
 use iop_core::{Group, Listing};
 use tantivy::index::SegmentMeta;
 use tantivy::indexer::{AddOperation, SegmentWriter};
@@ -36,7 +48,7 @@ use tantivy::{Directory, IndexMeta, IndexSettings, IndexWriter};
 
 use crate::layout::Layout;
 use crate::schema::{self, Fields, SCHEMA_VERSION, TOKENIZER};
-use crate::sort::{self, DocSink, Sorted, Sorter};
+use crate::sort::{self, Batch, DocSink, Sorted, Sorter};
 use crate::store::{self, GenerationMeta, io_err};
 use crate::text::{self, attr_not_term_into, attr_term_into};
 use crate::{Error, IndexStats, Progress, Result, Stage};
@@ -241,36 +253,157 @@ fn write_generation(
     Ok(meta)
 }
 
-/// Turns the listings into documents and sorts them, on the calling thread. (A second thread
-/// building the documents while this one reads the listings was slower: the listings are then
-/// freed by another thread than the one that allocated them, and the allocator's locks cost
-/// more than the second core gave.)
+/// Listings handed to the second thread at a time: enough to make a channel message cheap
+/// beside the work, few enough that both threads stay busy to the end.
+const BATCH: usize = 64;
+
+/// Batches at most waiting for the second thread. When it is behind, this thread builds the
+/// next batch itself instead of waiting.
+const QUEUED: usize = 2;
+
+/// A batch of listings, numbered from `first` (0-based, for messages), and the buffer their
+/// documents go into.
+struct Work {
+    first: u64,
+    listings: Vec<Listing>,
+    into: Batch,
+}
+
+/// The documents of a batch, and its listings, handed back to be freed by the thread that
+/// read them: the system allocator makes a thread that frees memory another thread allocated
+/// wait for that thread's lock, which cost more than the second thread gave.
+struct Built {
+    documents: Batch,
+    listings: Vec<Listing>,
+}
+
+/// Turns the listings into documents and sorts them, on two threads: this one reads the
+/// listings (the caller's iterator stays here), checks their ids are unique and hands them
+/// out by batches; a second one builds the documents of a batch (`DocBuilder`, most of the
+/// work). When the second thread is behind, this one builds the next batch itself. Batches go
+/// into the sorter in input order whoever built them, so listings with equal keys keep their
+/// input order and the index is the same whatever the timing.
 fn sort_documents(
     fields: Fields,
     listings: impl IntoIterator<Item = Listing>,
     progress: &mut dyn FnMut(Progress),
-    mut sorter: Sorter,
+    sorter: Sorter,
 ) -> Result<(Sorted, u64)> {
-    let mut builder = DocBuilder::new(fields);
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut count: u64 = 0;
-    for listing in listings {
-        if seen.contains(&listing.id) {
-            return Err(Error::Listing {
-                number: count + 1,
-                id: listing.id,
-                reason: "the same id appears twice".into(),
-            });
+    std::thread::scope(|scope| {
+        let (to_worker, work) = mpsc::sync_channel::<Work>(QUEUED);
+        let (built_tx, built) = mpsc::channel::<Result<Built>>();
+        let worker = std::thread::Builder::new()
+            .name("iop-index-documents".into())
+            .spawn_scoped(scope, move || {
+                let mut builder = DocBuilder::new(fields);
+                for w in work {
+                    if built_tx.send(builder.write_batch(w)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::Storage(format!("cannot start a build thread: {e}")))?;
+        let mut here = DocBuilder::new(fields);
+        let mut queue = InOrder { pending: VecDeque::new(), built, sorter, spares: Vec::new() };
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut count: u64 = 0;
+        let mut listings = listings.into_iter();
+        let result = loop {
+            let Built { documents: into, listings: spare } =
+                queue.spares.pop().unwrap_or_else(|| Built {
+                    documents: Batch::default(),
+                    listings: Vec::with_capacity(BATCH),
+                });
+            let mut w = Work { first: count, listings: spare, into };
+            let mut duplicate = None;
+            for listing in listings.by_ref().take(BATCH) {
+                if !seen.insert(listing.id.clone()) {
+                    duplicate = Some(Error::Listing {
+                        number: count + 1,
+                        id: listing.id,
+                        reason: "the same id appears twice".into(),
+                    });
+                    break;
+                }
+                w.listings.push(listing);
+                count += 1;
+                if count.is_multiple_of(PROGRESS_EVERY) {
+                    progress(Progress { stage: Stage::Reading, done: count });
+                }
+            }
+            let last = w.listings.len() < BATCH;
+            if !w.listings.is_empty() {
+                match to_worker.try_send(w) {
+                    Ok(()) => queue.pending.push_back(None),
+                    Err(mpsc::TrySendError::Full(w)) => {
+                        queue.pending.push_back(Some(here.write_batch(w)));
+                    }
+                    Err(mpsc::TrySendError::Disconnected(_)) => break Err(worker_gone()),
+                }
+            }
+            // A short batch is the last: the input ended, or a repeated id stopped it. Every
+            // batch is then appended first, so an earlier listing's own error comes first.
+            if let Err(e) = queue.append_ready(last) {
+                break Err(e);
+            }
+            if let Some(e) = duplicate {
+                break Err(e);
+            }
+            if last {
+                break Ok(());
+            }
+        };
+        drop(to_worker);
+        // A panic there is the cause of whatever went wrong here.
+        worker.join().map_err(|_| Error::Storage("the build thread failed".into()))?;
+        result?;
+        Ok((queue.sorter.finish()?, count))
+    })
+}
+
+/// Built batches on their way into the sorter, in input order.
+struct InOrder {
+    /// Every batch handed out and not yet appended, in input order: `None` while the second
+    /// thread has it (it answers in the order it was given them).
+    pending: VecDeque<Option<Result<Built>>>,
+    built: mpsc::Receiver<Result<Built>>,
+    sorter: Sorter,
+    /// Appended batches, emptied, for the next ones (no allocation per batch).
+    spares: Vec<Built>,
+}
+
+impl InOrder {
+    /// Appends the batches at the front that are built; with `wait`, waits for all of them.
+    /// The first error in input order is returned.
+    fn append_ready(&mut self, wait: bool) -> Result<()> {
+        while let Some(front) = self.pending.front_mut() {
+            if front.is_none() {
+                let answer = match wait {
+                    true => self.built.recv().ok(),
+                    false => self.built.try_recv().ok(),
+                };
+                match answer {
+                    Some(answer) => *front = Some(answer),
+                    // Waiting and no answer: the thread ended (`join` then says how).
+                    None if wait => return Err(worker_gone()),
+                    None => return Ok(()),
+                }
+            }
+            if let Some(answer) = self.pending.pop_front().flatten() {
+                let mut built = answer?;
+                self.sorter.append(&built.documents)?;
+                built.documents.clear();
+                // The listings are freed here, on the thread that read them.
+                built.listings.clear();
+                self.spares.push(built);
+            }
         }
-        seen.insert(listing.id.clone());
-        let key = geo_key(&listing);
-        sorter.push(key, |record| builder.write(listing, count, record))?;
-        count += 1;
-        if count.is_multiple_of(PROGRESS_EVERY) {
-            progress(Progress { stage: Stage::Reading, done: count });
-        }
+        Ok(())
     }
-    Ok((sorter.finish()?, count))
+}
+
+fn worker_gone() -> Error {
+    Error::Storage("the build thread ended early".into())
 }
 
 /// tantivy's own metadata file, which lists the segments.
@@ -340,10 +473,20 @@ impl DocBuilder {
         }
     }
 
+    /// Writes the documents of a batch of listings into its buffer.
+    fn write_batch(&mut self, w: Work) -> Result<Built> {
+        let mut documents = w.into;
+        documents.clear();
+        for (number, listing) in (w.first..).zip(&w.listings) {
+            documents.push(geo_key(listing), |record| self.write(listing, number, record))?;
+        }
+        Ok(Built { documents, listings: w.listings })
+    }
+
     /// Writes the document of a listing, the `number`-th of the build (0-based, for
-    /// messages). Consumes the listing: its JSON is written from it without a copy.
-    pub(crate) fn write(&mut self, l: Listing, number: u64, doc: &mut impl DocSink) -> Result<()> {
-        validate(&l, number)?;
+    /// messages).
+    pub(crate) fn write(&mut self, l: &Listing, number: u64, doc: &mut impl DocSink) -> Result<()> {
+        validate(l, number)?;
         let f = &self.fields;
         doc.text(f.id, &l.id);
         // Each text is analysed once, here: its tokens go to `name` or `body` (joined, see
@@ -386,7 +529,7 @@ impl DocBuilder {
                 }
             }
         }
-        for (word, field) in self.layout.encode(&l).into_iter().zip(f.bits) {
+        for (word, field) in self.layout.encode(l).into_iter().zip(f.bits) {
             doc.u64(field, word);
         }
         if let Some(st) = &l.address.state {
@@ -397,7 +540,7 @@ impl DocBuilder {
                 doc.text(f.vstate, st);
             }
         }
-        doc.u64(f.geo_key, geo_key(&l));
+        doc.u64(f.geo_key, geo_key(l));
         if let Some(loc) = &l.location {
             doc.f64(f.lat, loc.lat);
             doc.f64(f.lon, loc.lon);
@@ -406,13 +549,14 @@ impl DocBuilder {
             }
         }
         self.json.clear();
-        let id = l.id.clone();
-        let written = serde_json::to_writer(&mut self.json, &ListingWire::from(l))
+        // Written from the borrowed listing (its copies are made and freed on this thread,
+        // see `Built`).
+        let written = serde_json::to_writer(&mut self.json, l)
             .map_err(|e| e.to_string())
             .and_then(|()| std::str::from_utf8(&self.json).map_err(|e| e.to_string()));
         let json = written.map_err(|e| Error::Listing {
             number: number + 1,
-            id,
+            id: l.id.clone(),
             reason: format!("cannot be written as JSON: {e}"),
         })?;
         doc.text(f.listing, json);

@@ -140,8 +140,10 @@ pub struct IndexStats {
 /// kept, nothing merged; an empty or repeated id, or a location out of range, fails the build
 /// with [`Error::Listing`] and leaves the current generation as it was.
 ///
-/// The work runs on the calling thread (tantivy compresses the stored listings on one of its
-/// own). Memory: up to about 100 MB of documents waiting to be sorted (more spill to a file in
+/// `listings` is read on the calling thread, which also calls `progress` and writes the index;
+/// a second thread turns most listings into documents meanwhile (tantivy compresses the stored
+/// listings on one of its own). When several listings are wrong, the error is the first in
+/// input order. Memory: up to about 100 MB of documents waiting to be sorted (more spill to a file in
 /// the generation being built) and the postings of the segment, about 400 bytes a listing.
 pub fn build(
     dir: &Path,

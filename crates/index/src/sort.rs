@@ -153,6 +153,51 @@ struct SpilledRun {
     end: u64,
 }
 
+/// Records made apart from the sorter (on the build's second thread), then added to it
+/// whole with [`Sorter::append`]. Cleared and reused from one batch to the next.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    bytes: Vec<u8>,
+    /// (key, start in `bytes`) of each record, in input order.
+    records: Vec<(u64, u32)>,
+}
+
+impl Batch {
+    /// Adds a document: `write` puts its values into the record.
+    pub(crate) fn push(
+        &mut self,
+        key: u64,
+        write: impl FnOnce(&mut Record<'_>) -> Result<()>,
+    ) -> Result<()> {
+        push_record(&mut self.bytes, &mut self.records, key, write)
+    }
+
+    /// Empties the batch, keeping its memory.
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
+        self.records.clear();
+    }
+}
+
+/// Appends a record (a `u32` length, then what `write` puts) to `bytes`, and its key and start
+/// to `records`.
+fn push_record(
+    bytes: &mut Vec<u8>,
+    records: &mut Vec<(u64, u32)>,
+    key: u64,
+    write: impl FnOnce(&mut Record<'_>) -> Result<()>,
+) -> Result<()> {
+    let start = bytes.len();
+    bytes.extend_from_slice(&[0; 4]);
+    write(&mut Record { bytes: &mut *bytes })?;
+    let len = u32::try_from(bytes.len() - start - 4)
+        .map_err(|_| Error::Storage("a document of over 4 GB".into()))?;
+    bytes[start..start + 4].copy_from_slice(&len.to_le_bytes());
+    let start = u32::try_from(start).map_err(|_| Error::Storage("a run of over 4 GB".into()))?;
+    records.push((key, start));
+    Ok(())
+}
+
 /// Collects documents and hands them back sorted by key.
 pub(crate) struct Sorter {
     path: PathBuf,
@@ -180,6 +225,7 @@ impl Sorter {
     }
 
     /// Adds a document: `write` puts its values into the record.
+    #[cfg(test)]
     pub(crate) fn push(
         &mut self,
         key: u64,
@@ -188,16 +234,23 @@ impl Sorter {
         if self.bytes.len() >= self.budget {
             self.spill_run()?;
         }
-        let start = self.bytes.len();
-        self.bytes.extend_from_slice(&[0; 4]);
-        write(&mut Record { bytes: &mut self.bytes })?;
-        let len = u32::try_from(self.bytes.len() - start - 4)
-            .map_err(|_| Error::Storage("a document of over 4 GB".into()))?;
-        self.bytes[start..start + 4].copy_from_slice(&len.to_le_bytes());
-        // The budget keeps a run far below 4 GB; a larger one is spilled first.
-        let start =
-            u32::try_from(start).map_err(|_| Error::Storage("a run of over 4 GB".into()))?;
-        self.records.push((key, start));
+        push_record(&mut self.bytes, &mut self.records, key, write)
+    }
+
+    /// Adds the documents of a batch, after those added before (so in input order, for
+    /// equal keys).
+    pub(crate) fn append(&mut self, batch: &Batch) -> Result<()> {
+        if self.bytes.len() >= self.budget {
+            self.spill_run()?;
+        }
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(&batch.bytes);
+        for &(key, start) in &batch.records {
+            // The budget keeps a run far below 4 GB; a larger one is spilled first.
+            let start = u32::try_from(base + start as usize)
+                .map_err(|_| Error::Storage("a run of over 4 GB".into()))?;
+            self.records.push((key, start));
+        }
         Ok(())
     }
 
@@ -452,8 +505,8 @@ mod tests {
         out
     }
 
-    /// Keys with many ties, sorted in memory and through the spill file: always the stable
-    /// order, and every value read back as written.
+    /// Keys with many ties, pushed one by one and by batches, sorted in memory and through the
+    /// spill file: always the stable order, and every value read back as written.
     #[test]
     fn sorts_stably_in_memory_and_on_disk() {
         let (_, t, u, f) = schema();
@@ -465,14 +518,25 @@ mod tests {
         let expected: Vec<u64> = expected.into_iter().map(|e| e.1).collect();
         for budget in [usize::MAX, 10_000, 100] {
             let mut s = Sorter::new(dir.path().join("spill"), budget);
+            let write = |i: u64, r: &mut Record<'_>| {
+                r.text(t, &format!("text é {i}"));
+                r.u64(u, i);
+                r.f64(f, i as f64 / 3.0);
+                Ok(())
+            };
+            // Runs of seven documents, pushed one by one or appended as a batch in turn.
+            let mut batch = Batch::default();
             for i in 0..n {
-                s.push(key(i), |r| {
-                    r.text(t, &format!("text é {i}"));
-                    r.u64(u, i);
-                    r.f64(f, i as f64 / 3.0);
-                    Ok(())
-                })
-                .expect("push");
+                match (i / 7) % 2 {
+                    0 => s.push(key(i), |r| write(i, r)).expect("push"),
+                    _ => {
+                        batch.push(key(i), |r| write(i, r)).expect("batch");
+                        if i % 7 == 6 || i == n - 1 {
+                            s.append(&batch).expect("append");
+                            batch.clear();
+                        }
+                    }
+                }
             }
             assert_eq!(s.len(), n as usize);
             let sorted = s.finish().expect("finish");

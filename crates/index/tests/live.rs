@@ -126,6 +126,25 @@ fn a_bad_listing_fails_the_build_and_keeps_what_is_serving() {
         .expect_err("blank id");
     assert!(e.to_string().contains("the id is empty"), "{e}");
 
+    // Listings are turned into documents by batches on two threads: whichever comes first in
+    // the input is the error reported, a bad listing or a repeated id, near or far apart.
+    let many = |bad_at: usize, repeat_at: usize| {
+        (0..1000)
+            .map(|i| match i {
+                _ if i == bad_at => at(listing(&format!("l{i}"), "Bad"), 95.0, 0.0),
+                _ if i == repeat_at => listing("l3", "Again"),
+                _ => listing(&format!("l{i}"), "Fine"),
+            })
+            .collect::<Vec<_>>()
+    };
+    for (bad_at, repeat_at, first) in [(150, 700, 151), (700, 150, 151), (400, 401, 401)] {
+        let e = iop_index::build(dir.path(), many(bad_at, repeat_at), &mut |_| {})
+            .expect_err("a bad listing");
+        assert!(matches!(e, Error::Listing { number, .. } if number == first), "{e:?}");
+        let why = if first == bad_at as u64 + 1 { "latitude 95" } else { "appears twice" };
+        assert!(e.to_string().contains(why), "{bad_at} {repeat_at}: {e}");
+    }
+
     // Nothing changed, and no unfinished build is left behind.
     let index = Index::open(dir.path()).expect("open");
     assert_eq!(ids(&index.search(&request()).expect("search")), ["keep"]);
