@@ -108,6 +108,21 @@ fn a_bad_jsonl_line_is_exit_code_2_and_the_old_index_keeps_serving() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("line 2"), "{stderr}");
 
+    // The file is read as the build goes: a bad line or a repeated id far into it (after
+    // several batches went to the build) still fails it, naming the line or the listing.
+    let many: Vec<&str> = text.lines().take(300).collect();
+    let late_bad = dir.path().join("late_bad.jsonl");
+    std::fs::write(&late_bad, format!("{}\nnot json\n{}\n", many.join("\n"), first[1])).unwrap();
+    let late_repeat = dir.path().join("late_repeat.jsonl");
+    std::fs::write(&late_repeat, format!("{}\n{}\n", many.join("\n"), first[7])).unwrap();
+    for (file, says) in [(&late_bad, "line 301: not a listing"), (&late_repeat, "listing 301")] {
+        let o =
+            run(&["index", "--input", file.to_str().unwrap(), "--index", index.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+    }
+
     let o = run(&["search", "--index", index.to_str().unwrap(), "--json", "--per-page", "100"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

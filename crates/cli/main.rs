@@ -124,10 +124,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// Whether the error (or its cause) is the user's: bad flags, unreadable input files, bad data.
+/// Whether the error (or its cause) is the user's: bad flags, unreadable input files, bad data
+/// (a listing the index cannot take is one).
 fn is_usage_error(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.is::<UsageError>()
+            || matches!(
+                e.downcast_ref::<iop_index::Error>(),
+                Some(iop_index::Error::Input(_) | iop_index::Error::Listing { .. })
+            )
             || matches!(
                 e.downcast_ref::<iop_ingest::source::Error>(),
                 Some(
@@ -238,43 +243,83 @@ fn write_listings(listings: &[Listing], out: Option<&Path>) -> Result<()> {
 
 /// Reads JSON Lines in the listing shape; a bad line is an error naming the file and line.
 fn read_jsonl(path: &Path) -> Result<Vec<Listing>> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
-    let mut listings = Vec::new();
-    for (i, line) in io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| usage(format!("{} line {}: {e}", path.display(), i + 1)))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let listing: Listing = serde_json::from_str(&line)
-            .map_err(|e| usage(format!("{} line {}: not a listing: {e}", path.display(), i + 1)))?;
-        if listing.id.is_empty() || listing.name.is_empty() {
-            return Err(usage(format!(
-                "{} line {}: a listing needs an id and a name",
-                path.display(),
-                i + 1
-            )));
-        }
-        listings.push(listing);
-    }
-    Ok(listings)
+    JsonLines::open(path)?.collect::<std::result::Result<Vec<_>, String>>().map_err(usage)
 }
 
-fn build_index(dir: &Path, listings: Vec<Listing>, progress: bool) -> Result<()> {
-    let total = listings.len() as u64;
-    let bar = if progress {
-        let bar = ProgressBar::new(total);
-        bar.set_style(
+/// The listings of a JSON Lines file, read one line at a time: `iop index --input` hands them
+/// to the build as it reads them, so a million listings are never all in memory (read whole
+/// first, a million took 3.5 GB). A bad line is an `Err` naming the file and line, after
+/// which the iteration ends.
+struct JsonLines {
+    path: PathBuf,
+    lines: std::iter::Enumerate<io::Lines<io::BufReader<std::fs::File>>>,
+    failed: bool,
+}
+
+impl JsonLines {
+    fn open(path: &Path) -> Result<JsonLines> {
+        let file = std::fs::File::open(path)
+            .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+        let lines = io::BufReader::with_capacity(1 << 20, file).lines().enumerate();
+        Ok(JsonLines { path: path.to_path_buf(), lines, failed: false })
+    }
+
+    fn parse(&self, number: usize, line: io::Result<String>) -> Option<Result<Listing, String>> {
+        let at = || format!("{} line {number}", self.path.display());
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => return Some(Err(format!("{}: {e}", at()))),
+        };
+        if line.trim().is_empty() {
+            return None;
+        }
+        Some(match serde_json::from_str::<Listing>(&line) {
+            Err(e) => Err(format!("{}: not a listing: {e}", at())),
+            Ok(l) if l.id.is_empty() || l.name.is_empty() => {
+                Err(format!("{}: a listing needs an id and a name", at()))
+            }
+            Ok(l) => Ok(l),
+        })
+    }
+}
+
+impl Iterator for JsonLines {
+    type Item = std::result::Result<Listing, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.failed {
+            let (i, line) = self.lines.next()?;
+            if let Some(item) = self.parse(i + 1, line) {
+                self.failed = item.is_err();
+                return Some(item);
+            }
+        }
+        None
+    }
+}
+
+/// Builds the index from `listings`, `total` of them when known beforehand (a bar; else a
+/// count).
+fn build_index(
+    dir: &Path,
+    listings: impl IntoIterator<Item = std::result::Result<Listing, String>>,
+    total: Option<u64>,
+    progress: bool,
+) -> Result<()> {
+    let bar = match (progress, total) {
+        (false, _) => ProgressBar::hidden(),
+        (true, Some(total)) => ProgressBar::new(total).with_style(
             ProgressStyle::with_template("{msg:>9} {bar:40} {pos}/{len} listings ({per_sec})")
                 .expect("static template"),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
+        ),
+        (true, None) => ProgressBar::no_length().with_style(
+            ProgressStyle::with_template("{msg:>9} {pos} listings ({per_sec})")
+                .expect("static template"),
+        ),
     };
     let started = Instant::now();
     let mut stage = None;
-    let stats = iop_index::build(dir, listings, &mut |p| {
+    let stats = iop_index::try_build(dir, listings, &mut |p| {
         if stage != Some(p.stage) {
             // Each stage counts the listings again, from zero.
             stage = Some(p.stage);
@@ -300,17 +345,25 @@ fn build_index(dir: &Path, listings: Vec<Listing>, progress: bool) -> Result<()>
 }
 
 fn index(data: &Path, args: IndexArgs) -> Result<ExitCode> {
-    let listings = match &args.input {
-        Some(path) => read_jsonl(path)?,
+    let progress = progress_wanted(false);
+    match &args.input {
+        Some(path) => {
+            let mut listings = JsonLines::open(path)?.peekable();
+            if listings.peek().is_none() {
+                bail!(usage("no listings to index"));
+            }
+            build_index(&args.index, listings, None, progress)?;
+        }
         None => {
             let geo = load_geocoder(data)?;
-            ingest_listings(data, Vec::new(), &[], None, &geo, false)?
+            let listings = ingest_listings(data, Vec::new(), &[], None, &geo, false)?;
+            if listings.is_empty() {
+                bail!(usage("no listings to index"));
+            }
+            let total = Some(listings.len() as u64);
+            build_index(&args.index, listings.into_iter().map(Ok), total, progress)?;
         }
-    };
-    if listings.is_empty() {
-        bail!(usage("no listings to index"));
     }
-    build_index(&args.index, listings, progress_wanted(false))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -325,7 +378,8 @@ fn ensure_index(data: &Path, dir: &Path, geo: &Geocoder) -> Result<()> {
         data.display()
     );
     let listings = ingest_listings(data, Vec::new(), &[], None, geo, false)?;
-    build_index(dir, listings, progress_wanted(false))
+    let total = Some(listings.len() as u64);
+    build_index(dir, listings.into_iter().map(Ok), total, progress_wanted(false))
 }
 
 fn serve(data: &Path, args: ServeArgs) -> Result<ExitCode> {

@@ -91,7 +91,7 @@ pub(crate) struct BuildOptions {
 
 pub(crate) fn build(
     dir: &Path,
-    listings: impl IntoIterator<Item = Listing>,
+    listings: impl IntoIterator<Item = std::result::Result<Listing, String>>,
     progress: &mut dyn FnMut(Progress),
     options: BuildOptions,
 ) -> Result<IndexStats> {
@@ -143,7 +143,7 @@ fn tantivy_err(e: tantivy::TantivyError) -> Error {
 
 fn write_generation(
     tmp: &Path,
-    listings: impl IntoIterator<Item = Listing>,
+    listings: impl IntoIterator<Item = std::result::Result<Listing, String>>,
     progress: &mut dyn FnMut(Progress),
     started: Instant,
     options: BuildOptions,
@@ -285,7 +285,7 @@ struct Built {
 /// input order and the index is the same whatever the timing.
 fn sort_documents(
     fields: Fields,
-    listings: impl IntoIterator<Item = Listing>,
+    listings: impl IntoIterator<Item = std::result::Result<Listing, String>>,
     progress: &mut dyn FnMut(Progress),
     sorter: Sorter,
 ) -> Result<(Sorted, u64)> {
@@ -315,10 +315,18 @@ fn sort_documents(
                     listings: Vec::with_capacity(BATCH),
                 });
             let mut w = Work { first: count, listings: spare, into };
-            let mut duplicate = None;
-            for listing in listings.by_ref().take(BATCH) {
+            // What stops the build here: a listing that could not be read, or a repeated id.
+            let mut stop = None;
+            for item in listings.by_ref().take(BATCH) {
+                let listing = match item {
+                    Ok(listing) => listing,
+                    Err(reason) => {
+                        stop = Some(Error::Input(reason));
+                        break;
+                    }
+                };
                 if !seen.insert(listing.id.clone()) {
-                    duplicate = Some(Error::Listing {
+                    stop = Some(Error::Listing {
                         number: count + 1,
                         id: listing.id,
                         reason: "the same id appears twice".into(),
@@ -341,12 +349,12 @@ fn sort_documents(
                     Err(mpsc::TrySendError::Disconnected(_)) => break Err(worker_gone()),
                 }
             }
-            // A short batch is the last: the input ended, or a repeated id stopped it. Every
-            // batch is then appended first, so an earlier listing's own error comes first.
+            // A short batch is the last: the input ended, or `stop`. Every batch is then
+            // appended first, so an earlier listing's own error comes first.
             if let Err(e) = queue.append_ready(last) {
                 break Err(e);
             }
-            if let Some(e) = duplicate {
+            if let Some(e) = stop {
                 break Err(e);
             }
             if last {
@@ -636,7 +644,8 @@ mod tests {
         ] {
             let dir = tempfile::tempdir().expect("tempdir");
             let options = BuildOptions { commit_every, sort_memory, writer_memory };
-            build(dir.path(), listings.clone(), &mut |_| {}, options).expect("build");
+            build(dir.path(), listings.iter().cloned().map(Ok), &mut |_| {}, options)
+                .expect("build");
             let what = format!("{options:?}");
             assert_eq!(doc_order(dir.path()), expected, "{what}");
             let generation = dir.path().join(store::read_current(dir.path()).expect("current"));

@@ -92,6 +92,10 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The listings given to [`try_build()`] could not all be read: the caller's message (say,
+    /// the file and line of a line that is not a listing).
+    #[error("{0}")]
+    Input(String),
     /// A search request the index cannot answer (the callers validate first; this names what
     /// slipped through).
     #[error("bad search request: {0}")]
@@ -150,6 +154,18 @@ pub fn build(
     listings: impl IntoIterator<Item = Listing>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<IndexStats> {
+    build::build(dir, listings.into_iter().map(Ok), progress, build::BuildOptions::default())
+}
+
+/// Like [`build()`], for listings read as the build goes (from a file, say, so that a million
+/// of them are never all in memory): an `Err` item stops the build with [`Error::Input`] and
+/// leaves the current generation as it was, unless a listing before it is wrong (the first
+/// error in input order is the one returned).
+pub fn try_build(
+    dir: &Path,
+    listings: impl IntoIterator<Item = std::result::Result<Listing, String>>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<IndexStats> {
     build::build(dir, listings, progress, build::BuildOptions::default())
 }
 
@@ -187,7 +203,7 @@ pub fn build_in_segments(
 ) -> Result<IndexStats> {
     build::build(
         dir,
-        listings,
+        listings.into_iter().map(Ok),
         &mut |_| {},
         build::BuildOptions { commit_every: Some(every), ..build::BuildOptions::default() },
     )
