@@ -264,7 +264,11 @@ impl JsonLines {
         Ok(JsonLines { path: path.to_path_buf(), lines, failed: false })
     }
 
-    fn parse(&self, number: usize, line: io::Result<String>) -> Option<Result<Listing, String>> {
+    fn parse(
+        &self,
+        number: usize,
+        line: io::Result<String>,
+    ) -> Option<std::result::Result<Listing, String>> {
         let at = || format!("{} line {number}", self.path.display());
         let line = match line {
             Ok(line) => line,

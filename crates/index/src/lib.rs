@@ -158,9 +158,9 @@ pub fn build(
 }
 
 /// Like [`build()`], for listings read as the build goes (from a file, say, so that a million
-/// of them are never all in memory): an `Err` item stops the build with [`Error::Input`] and
-/// leaves the current generation as it was, unless a listing before it is wrong (the first
-/// error in input order is the one returned).
+/// of them are never all in memory): an `Err` item stops the build with [`Error::Input`] (or
+/// with the error of a wrong listing before it: the first in input order) and leaves the
+/// current generation as it was.
 pub fn try_build(
     dir: &Path,
     listings: impl IntoIterator<Item = std::result::Result<Listing, String>>,

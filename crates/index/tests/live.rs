@@ -144,6 +144,20 @@ fn a_bad_listing_fails_the_build_and_keeps_what_is_serving() {
         let why = if first == bad_at as u64 + 1 { "latitude 95" } else { "appears twice" };
         assert!(e.to_string().contains(why), "{bad_at} {repeat_at}: {e}");
     }
+    // Listings read as the build goes: a read error stops it, after the errors before it.
+    let unreadable = "input.jsonl line 501: not a listing".to_string();
+    for bad_at in [None, Some(450)] {
+        let input = many(bad_at.unwrap_or(usize::MAX), usize::MAX)
+            .into_iter()
+            .take(500)
+            .map(Ok)
+            .chain([Err(unreadable.clone()), Ok(listing("after", "After"))]);
+        let e = iop_index::try_build(dir.path(), input, &mut |_| {}).expect_err("unreadable");
+        match bad_at {
+            None => assert!(matches!(&e, Error::Input(m) if *m == unreadable), "{e:?}"),
+            Some(_) => assert!(matches!(e, Error::Listing { number: 451, .. }), "{e:?}"),
+        }
+    }
 
     // Nothing changed, and no unfinished build is left behind.
     let index = Index::open(dir.path()).expect("open");
