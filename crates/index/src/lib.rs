@@ -178,7 +178,7 @@ pub struct Progress {
     pub done: u64,
 }
 
-/// The stages of a build, in order. At a million listings reading took 14 s, writing 10 s and
+/// The stages of a build, in order. At a million listings reading took 12 s, writing 10 s and
 /// finishing 2 s (`bench_scale`), so a bar over the first alone sat full for half the build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
