@@ -4,9 +4,10 @@
 //! The index is in `geo_key` order (see `geo::hilbert_key`), which tantivy could do itself
 //! (`IndexSettings::sort_by_field`) only by writing, reading back and rewriting the stored
 //! listings of every segment and merging its segments with a sort (see `build` for the
-//! figures). Here each document is written once, as a compact record, into a run; a run is
-//! sorted (stable: listings with equal keys keep their input order) and, when it passes
-//! [`MEMORY_BUDGET`], written to a spill file. The documents are then read back in key order,
+//! figures). Here each document is written once, as a compact record (into a [`Batch`], on the
+//! build's second thread, then copied into a run); a run is sorted (stable: listings with
+//! equal keys keep their input order) and, when it passes [`MEMORY_BUDGET`], written to a
+//! spill file. The documents are then read back in key order,
 //! as a merge of the runs, and go to tantivy in that order.
 //!
 //! Records are private to a build (the spill file lives in the generation being built and is
