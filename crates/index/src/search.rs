@@ -448,7 +448,8 @@ mod dense_tests {
                         .collect()
                 };
                 let name = pick(0.15).join(" ");
-                let description = pick(0.3).join(" ");
+                // Two draws: a word may come twice (a term frequency of two).
+                let description = [pick(0.3), pick(0.15)].concat().join(" ");
                 let mut l = Listing {
                     id: format!("d-{i:05}"),
                     name: if name.is_empty() { format!("Clinic {i}") } else { name },

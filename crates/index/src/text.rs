@@ -605,6 +605,9 @@ fn label_terms_for_phrase(phrase: &[String]) -> Vec<String> {
 /// `BooleanQuery` so that it can be run either way: as a tantivy query, a document at a time,
 /// when an area narrows the search, or a term at a time (`dense`) when nothing does.
 pub(crate) enum Node {
+    /// A term of `name` or `body`, scored by BM25 with its frequencies (a `TermQuery`), times
+    /// the boost. Most leaves are these; `dense` reads their postings itself.
+    Term(Term, f32),
     /// A query scored by tantivy, its score times the boost.
     Leaf(Box<dyn Query>, f32),
     /// A query whose every match scores the same.
@@ -624,6 +627,10 @@ impl Node {
             ))
         };
         match self {
+            Node::Term(term, boost) => {
+                Node::Leaf(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)), boost)
+                    .into_query()
+            }
             Node::Leaf(q, 1.0) => q,
             Node::Leaf(q, boost) => Box::new(BoostQuery::new(q, boost)),
             Node::Const(q, score) => Box::new(ConstScoreQuery::new(q, score)),
@@ -634,7 +641,7 @@ impl Node {
 }
 
 fn term_leaf(term: Term, boost: f32) -> Node {
-    Node::Leaf(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)), boost)
+    Node::Term(term, boost)
 }
 
 fn attr_leaf(f: &Fields, term: &str, score: f32) -> Node {
