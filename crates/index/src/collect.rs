@@ -36,6 +36,15 @@ use crate::text::{attr_not_term, attr_term};
 /// Distance at which a relevance score is halved when blended with distance.
 pub(crate) const BLEND_M: f64 = 10.0 * iop_core::distance::METRES_PER_MILE;
 
+/// [`SegmentSearch::key`] when no point is searched from (`collect_window`'s plain loop): the
+/// text score, the name's rank, or one key for every match.
+#[derive(Clone, Copy)]
+enum PlainKey {
+    Score,
+    Name,
+    Same(f64),
+}
+
 /// How results are ordered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Order {
@@ -542,6 +551,12 @@ impl SegmentSearch {
         let mut group = [[0u64; WORDS]; 16];
         let mut grouped = 0;
         let mut worst = self.worst();
+        // `key` with no point: decided once for the window, not per match.
+        let plain_key = match self.plan.order {
+            Order::Relevance if self.plan.text => PlainKey::Score,
+            Order::Name => PlainKey::Name,
+            _ => PlainKey::Same(self.key(lo, 0.0, f64::NAN, false)),
+        };
         for (i, word) in matches.iter().enumerate() {
             let mut w = *word;
             while w != 0 {
@@ -560,7 +575,15 @@ impl SegmentSearch {
                     grouped = 0;
                 }
                 self.total += 1;
-                let key = self.key(doc, scores[at], f64::NAN, false);
+                let key = match plain_key {
+                    PlainKey::Score => -f64::from(scores[at]),
+                    PlainKey::Name => f64::from(hot.name_ord[doc as usize]),
+                    PlainKey::Same(key) => key,
+                };
+                debug_assert_eq!(
+                    key.to_bits(),
+                    self.key(doc, scores[at], f64::NAN, false).to_bits()
+                );
                 if key.total_cmp(&worst) != Ordering::Greater {
                     let entry = Entry {
                         key,
