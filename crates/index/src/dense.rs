@@ -110,20 +110,30 @@ impl Weighted {
     }
 }
 
-/// Scores and matches of one window.
+/// Scores and matches of one window. Arrays of the window's size, so that an offset taken
+/// modulo [`WINDOW`] (a mask) needs no bounds check: these are the hottest stores of a search.
 struct Window {
-    scores: Vec<Score>,
-    matches: Vec<u64>,
+    scores: Box<[Score; WINDOW]>,
+    matches: Box<[u64; WORDS]>,
 }
 
 impl Window {
     fn new() -> Window {
-        Window { scores: vec![0.0; WINDOW], matches: vec![0; WORDS] }
+        Window { scores: Box::new([0.0; WINDOW]), matches: Box::new([0; WORDS]) }
     }
 
     fn clear(&mut self) {
         self.scores.fill(0.0);
         self.matches.fill(0);
+    }
+
+    /// Adds `score` to the document at offset `i` (below [`WINDOW`]) and marks it matched.
+    #[inline(always)]
+    fn add(&mut self, i: usize, score: Score) {
+        debug_assert!(i < WINDOW, "offset {i} past the window");
+        let i = i % WINDOW;
+        self.scores[i] += score;
+        self.matches[i / 64] |= 1 << (i % 64);
     }
 }
 
@@ -152,8 +162,8 @@ impl Open {
                 let [own, spare] = &mut **windows;
                 own.clear();
                 if all_window(children, lo, own, spare) {
-                    for_each_doc(&own.matches, |i| out.scores[i] += own.scores[i]);
-                    for (m, o) in out.matches.iter_mut().zip(&own.matches) {
+                    for_each_doc(own.matches.as_slice(), |i| out.scores[i] += own.scores[i]);
+                    for (m, o) in out.matches.iter_mut().zip(own.matches.as_slice()) {
                         *m |= o;
                     }
                 }
@@ -193,9 +203,7 @@ impl TermPostings {
         }
         while doc < hi {
             let i = (doc - lo) as usize;
-            out.scores[i] +=
-                self.bm25.score(self.norms.fieldnorm_id(doc), self.postings.term_freq());
-            out.matches[i / 64] |= 1 << (i % 64);
+            out.add(i, self.bm25.score(self.norms.fieldnorm_id(doc), self.postings.term_freq()));
             doc = self.postings.advance();
         }
     }
@@ -211,8 +219,7 @@ fn add_postings(scorer: &mut Box<dyn Scorer>, lo: DocId, out: &mut Window) {
     }
     while doc < hi {
         let i = (doc - lo) as usize;
-        out.scores[i] += scorer.score();
-        out.matches[i / 64] |= 1 << (i % 64);
+        out.add(i, scorer.score());
         doc = scorer.advance();
     }
 }
@@ -238,8 +245,7 @@ impl Buffered {
                 // Below the window: left over from a skipped one.
                 if doc >= lo {
                     let i = (doc - lo) as usize;
-                    out.scores[i] += self.score;
-                    out.matches[i / 64] |= 1 << (i % 64);
+                    out.add(i, self.score);
                 }
                 self.pos += 1;
             }
@@ -266,10 +272,10 @@ fn all_window(children: &mut [Open], lo: DocId, out: &mut Window, spare: &mut Wi
         } else {
             spare.clear();
             child.add_window(lo, spare);
-            for (m, theirs) in out.matches.iter_mut().zip(&spare.matches) {
+            for (m, theirs) in out.matches.iter_mut().zip(spare.matches.as_slice()) {
                 *m &= theirs;
             }
-            for_each_doc(&out.matches, |i| out.scores[i] += spare.scores[i]);
+            for_each_doc(out.matches.as_slice(), |i| out.scores[i] += spare.scores[i]);
         }
         if out.matches.iter().all(|w| *w == 0) {
             // The other children cannot add a match here: they are not even read.
@@ -321,7 +327,7 @@ pub(crate) fn search(
             if any {
                 if let Some(alive) = alive {
                     let mut dead = vec![0u64; WORDS];
-                    for_each_doc(&window.matches, |i| {
+                    for_each_doc(window.matches.as_slice(), |i| {
                         if !alive.is_alive(lo + i as DocId) {
                             dead[i / 64] |= 1 << (i % 64);
                         }
@@ -330,7 +336,7 @@ pub(crate) fn search(
                         *m &= !d;
                     }
                 }
-                child.collect_window(lo, &window.matches, &window.scores);
+                child.collect_window(lo, window.matches.as_slice(), window.scores.as_slice());
             }
             lo = lo.saturating_add(WINDOW as DocId);
         }
