@@ -640,10 +640,6 @@ impl Node {
     }
 }
 
-fn term_leaf(term: Term, boost: f32) -> Node {
-    Node::Term(term, boost)
-}
-
 fn attr_leaf(f: &Fields, term: &str, score: f32) -> Node {
     let q = TermQuery::new(Term::from_field_text(f.attr, term), IndexRecordOption::Basic);
     Node::Const(Box::new(q), score)
@@ -719,7 +715,7 @@ fn expansions(
         match expand(searcher, field, word, dfa, &seen)? {
             Some(terms) => {
                 for t in &terms {
-                    should.push(term_leaf(Term::from_field_text(field, t), boost * kind));
+                    should.push(Node::Term(Term::from_field_text(field, t), boost * kind));
                 }
                 seen.extend(terms);
             }
@@ -742,7 +738,7 @@ fn word_node(word: &str, rule: WordRule, f: &Fields, searcher: &Searcher) -> tan
     let mut should = Vec::new();
     let automata = Automata::new(word, rule, f)?;
     for (field, boost) in [(f.name, NAME_BOOST), (f.body, BODY_BOOST)] {
-        should.push(term_leaf(Term::from_field_text(field, word), boost));
+        should.push(Node::Term(Term::from_field_text(field, word), boost));
         expansions(searcher, field, word, rule, &automata, boost, &mut should)?;
     }
     for (term, score) in label_terms_for_word(word, rule) {
@@ -761,7 +757,7 @@ fn phrase_nodes(phrase: &[String], f: &Fields, labels_seen: &mut BTreeSet<String
         } else {
             Term::from_field_text(f.phrase, &phrase_term(in_name, phrase))
         };
-        should.push(term_leaf(term, boost * SYNONYM));
+        should.push(Node::Term(term, boost * SYNONYM));
     }
     for term in label_terms_for_phrase(phrase) {
         if labels_seen.insert(term.clone()) {
