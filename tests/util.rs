@@ -23,41 +23,60 @@ pub fn run(args: &[&str]) -> Output {
     iop().args(args).output().expect("the iop binary runs")
 }
 
-/// The shipped data ingested once per test run, as JSON Lines in a temp file.
+/// This test run's directory for what is built once and shared by its tests.
+///
+/// Statics are never dropped, so a `TempDir` held in one would never be removed: every run
+/// left its listings and index (about 30 MB) in the system temp directory. Instead they go
+/// under cargo's target tmp directory, in a directory named by this process id, and each run
+/// first removes the directories of runs whose process is gone (Linux: `/proc/PID`).
+fn run_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-shared");
+        std::fs::create_dir_all(&parent).expect("target tmp directory");
+        for entry in std::fs::read_dir(&parent).expect("target tmp directory").flatten() {
+            let name = entry.file_name();
+            let alive = name
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+                .is_some_and(|pid| Path::new("/proc").join(pid.to_string()).exists());
+            if !alive {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let dir = parent.join(std::process::id().to_string());
+        std::fs::create_dir_all(&dir).expect("run directory");
+        dir
+    })
+}
+
+/// The shipped data ingested once per test run, as JSON Lines.
 pub fn shipped_jsonl() -> &'static Path {
-    static FILE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &FILE
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let path = dir.path().join("listings.jsonl");
-            let out = run(&["ingest", "--quiet", "--out", path.to_str().expect("utf-8 path")]);
-            assert!(
-                out.status.success(),
-                "ingest failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            (dir, path)
-        })
-        .1
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let path = run_dir().join("listings.jsonl");
+        let out = run(&["ingest", "--quiet", "--out", path.to_str().expect("utf-8 path")]);
+        assert!(out.status.success(), "ingest failed: {}", String::from_utf8_lossy(&out.stderr));
+        path
+    })
 }
 
 /// An index of the shipped data, built once per test run.
 pub fn shipped_index() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = run_dir().join("index");
         let jsonl = shipped_jsonl();
         let out = run(&[
             "index",
             "--input",
             jsonl.to_str().expect("utf-8 path"),
             "--index",
-            dir.path().to_str().expect("utf-8 path"),
+            dir.to_str().expect("utf-8 path"),
         ]);
         assert!(out.status.success(), "index failed: {}", String::from_utf8_lossy(&out.stderr));
         dir
     })
-    .path()
 }
 
 /// A free port on 127.0.0.1.
