@@ -20,7 +20,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use iop_core::distance::m_to_miles;
-use iop_core::listing::ListingWire;
 use iop_core::search::{Hit, Matched, SearchResults, Sort};
 use iop_core::vocabulary::{Group, Lang, Vocabulary};
 use iop_core::{Listing, Schedule};
@@ -194,9 +193,9 @@ pub struct Results {
 /// `matched`.
 #[derive(Debug, Serialize)]
 struct ResultItem {
-    /// The listing's wire form, converted by value: serialising a `Listing` would clone it.
+    /// Written in its wire form, borrowed (see `iop_core::listing`).
     #[serde(flatten)]
-    listing: ListingWire,
+    listing: Listing,
     #[serde(skip_serializing_if = "Option::is_none")]
     distance_mi: Option<Option<f64>>,
     matched: Matched,
@@ -278,7 +277,7 @@ impl SearchResponse {
         let items = hits
             .into_iter()
             .map(|Hit { listing, distance_m, matched, .. }| ResultItem {
-                listing: ListingWire::from(listing),
+                listing,
                 distance_mi: has_point.then(|| distance_m.map(distance_mi)),
                 matched,
             })
