@@ -130,6 +130,22 @@ fn a_bad_jsonl_line_is_exit_code_2_and_the_old_index_keeps_serving() {
 }
 
 #[test]
+fn every_shipped_listing_reads_back_from_the_index() {
+    // Through the index's stored form (`codec`): every field of every real listing, with
+    // their schedules, sessions, provenance and non-ASCII text, comes back as it went in.
+    let listings = shipped_listings();
+    let index = iop_index::Index::open(shipped_index()).expect("the index opens");
+    let ids: Vec<&str> = listings.iter().map(|l| l.id.as_str()).collect();
+    let back = index.get_many(&ids).expect("every listing reads back");
+    assert_eq!(back.len(), listings.len());
+    for (a, b) in listings.iter().zip(&back) {
+        assert_eq!(a, b, "{}", a.id);
+    }
+    assert!(listings.iter().any(|l| !l.schedule.sessions.is_empty()), "sessions are covered");
+    assert!(listings.iter().any(|l| !l.name.is_ascii()), "non-ASCII names are covered");
+}
+
+#[test]
 fn search_near_charlottesville_for_iop() {
     let index = shipped_index().to_str().unwrap();
     let o = run(&[

@@ -49,6 +49,7 @@ use tantivy::indexer::{AddOperation, SegmentWriter};
 use tantivy::store::Compressor;
 use tantivy::{Directory, IndexMeta, IndexSettings, IndexWriter};
 
+use crate::codec;
 use crate::layout::Layout;
 use crate::schema::{self, Fields, SCHEMA_VERSION, TOKENIZER};
 use crate::sort::{self, Batch, DocSink, Sorted, Sorter};
@@ -469,7 +470,8 @@ pub(crate) struct DocBuilder {
     text: text::Analysed,
     phrases: BTreeSet<String>,
     term: String,
-    json: Vec<u8>,
+    /// The stored form of the listing (`codec`).
+    stored: String,
 }
 
 impl DocBuilder {
@@ -480,7 +482,7 @@ impl DocBuilder {
             text: text::Analysed::new(),
             phrases: BTreeSet::new(),
             term: String::new(),
-            json: Vec::new(),
+            stored: String::new(),
         }
     }
 
@@ -559,18 +561,9 @@ impl DocBuilder {
                 doc.u64(f.cell, cell);
             }
         }
-        self.json.clear();
-        // Written from the borrowed listing (its copies are made and freed on this thread,
-        // see `Built`).
-        let written = serde_json::to_writer(&mut self.json, l)
-            .map_err(|e| e.to_string())
-            .and_then(|()| std::str::from_utf8(&self.json).map_err(|e| e.to_string()));
-        let json = written.map_err(|e| Error::Listing {
-            number: number + 1,
-            id: l.id.clone(),
-            reason: format!("cannot be written as JSON: {e}"),
-        })?;
-        doc.text(f.listing, json);
+        // The stored form (`codec`), written from the borrowed listing.
+        codec::encode(l, &mut self.stored);
+        doc.text(f.listing, &self.stored);
         Ok(())
     }
 }
@@ -620,8 +613,8 @@ mod tests {
             for doc in 0..seg.max_doc() {
                 let stored: tantivy::TantivyDocument =
                     searcher.doc(tantivy::DocAddress::new(ord as u32, doc)).expect("doc");
-                let json = stored.get_first(listing).and_then(|v| v.as_str()).expect("json");
-                let l: Listing = serde_json::from_str(json).expect("listing");
+                let text = stored.get_first(listing).and_then(|v| v.as_str()).expect("stored");
+                let l = crate::codec::decode(text).expect("listing");
                 out.push((keys.first(doc).expect("key"), l.id));
             }
         }

@@ -31,6 +31,7 @@ positions.
 #![warn(missing_docs)]
 
 mod build;
+mod codec;
 mod collect;
 mod dense;
 mod files;

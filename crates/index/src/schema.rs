@@ -27,8 +27,9 @@
 //!   documents in its order (see `sort`), so listings near each other have neighbouring doc
 //!   ids (see `geo::hilbert_key`).
 //! - `name_sort` (raw, fast): the folded name, for sorting by name.
-//! - `listing` (text, stored only): the whole listing as JSON (the API shape from `iop_core`).
-//!   A string rather than bytes: tantivy reads stored strings in one copy, bytes one by one.
+//! - `listing` (text, stored only): the whole listing in its stored form (`codec`: its fields
+//!   in order, lengths as ASCII digits; JSON up to version 4). A string rather than bytes:
+//!   tantivy reads stored strings in one copy, bytes one by one.
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
@@ -41,7 +42,7 @@ use crate::{Error, Result};
 /// The version of the on-disk layout. Bump it whenever a field, a tokenizer or the meaning of
 /// an indexed value changes: an index of another version is refused with a message asking to
 /// rebuild it with `iop index`.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 pub(crate) const ID: &str = "id";
 pub(crate) const NAME: &str = "name";

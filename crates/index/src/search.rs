@@ -123,11 +123,11 @@ impl Index {
 
     fn listing_at(&self, addr: DocAddress) -> Result<Listing> {
         let doc: TantivyDocument = self.searcher.doc(addr)?;
-        let json = doc
+        let stored = doc
             .get_first(self.fields.listing)
             .and_then(|v| v.as_str())
             .ok_or_else(|| Error::Storage(format!("document {addr:?} has no stored listing")))?;
-        serde_json::from_str(json)
+        crate::codec::decode(stored)
             .map_err(|e| Error::Storage(format!("stored listing {addr:?} is unreadable: {e}")))
     }
 
