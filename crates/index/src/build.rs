@@ -3,7 +3,7 @@
 //! Two passes (tantivy compresses the stored listings on a thread of its own meanwhile):
 //! 1. every listing becomes a document (`DocBuilder`): its texts analysed once for both their
 //!    terms and their multi-word synonyms, its attribute terms and bits, its grid cells, its
-//!    JSON. The documents are sorted by Hilbert key (`sort`: in memory, or through a spill
+//!    stored form (`codec`). The documents are sorted by Hilbert key (`sort`: in memory, or through a spill
 //!    file past a budget). The calling thread reads the listings and a second thread builds
 //!    most of the documents, by batches (`sort_documents`).
 //! 2. the sorted documents are written into one segment, in order, on the calling thread, so
@@ -28,7 +28,7 @@
 //! - the second thread freeing the listings it was given: with the system allocator, a thread
 //!   freeing memory another thread allocated waits on that thread's lock, and that cost more
 //!   than the second core gave. So the listings go back to be freed where they were read (see
-//!   `Built`), and their JSON is written from a borrowed listing;
+//!   `Built`), and their stored form is written from a borrowed listing;
 //! - reading the sorted documents back on the second thread while this one writes them: no
 //!   faster (writing 2.14 s against 2.19 s at 200,000 listings; the documents are then freed
 //!   on another thread than the one that made them);
