@@ -466,7 +466,7 @@ impl Serialize for AsamLevels<'_> {
 }
 
 impl Serialize for Listing {
-    /// As [`ListingWire`], from the borrowed listing (see [`ListingOut`]).
+    /// As [`ListingWire`], from the borrowed listing (see `ListingOut`).
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let l = self;
         ListingOut {
