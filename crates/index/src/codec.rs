@@ -218,8 +218,12 @@ fn put_opt(out: &mut String, s: &Option<String>) {
     }
 }
 
-fn put_strs<'a>(out: &mut String, items: impl IntoIterator<Item = &'a String>) {
-    let items: Vec<&String> = items.into_iter().collect();
+fn put_strs<'a, I>(out: &mut String, items: I)
+where
+    I: IntoIterator<Item = &'a String>,
+    I::IntoIter: ExactSizeIterator,
+{
+    let items = items.into_iter();
     put_uint(out, items.len() as u64);
     for s in items {
         put_str(out, s);
