@@ -3,9 +3,9 @@
 //! Two passes (tantivy compresses the stored listings on a thread of its own meanwhile):
 //! 1. every listing becomes a document (`DocBuilder`): its texts analysed once for both their
 //!    terms and their multi-word synonyms, its attribute terms and bits, its grid cells, its
-//!    stored form (`codec`). The documents are sorted by Hilbert key (`sort`: in memory, or through a spill
-//!    file past a budget). The calling thread reads the listings and a second thread builds
-//!    most of the documents, by batches (`sort_documents`).
+//!    stored form (`codec`). The documents are sorted by Hilbert key (`sort`: in memory, or
+//!    through a spill file past a budget). The calling thread reads the listings and a second
+//!    thread builds most of the documents, by batches (`sort_documents`).
 //! 2. the sorted documents are written into one segment, in order, on the calling thread, so
 //!    doc ids follow the curve without tantivy sorting anything.
 //!
