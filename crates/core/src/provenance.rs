@@ -352,7 +352,7 @@ impl Provenance {
     }
 
     /// Every field with its keys, in [`Field::ALL`] order.
-    pub fn iter(&self) -> impl Iterator<Item = (Field, &BTreeSet<String>)> {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (Field, &BTreeSet<String>)> {
         self.0.iter().map(|(f, keys)| (*f, keys))
     }
 

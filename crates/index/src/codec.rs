@@ -89,9 +89,8 @@ pub(crate) fn encode(l: &Listing, out: &mut String) {
     put_opt(out, last_verified);
     put_uint(out, u64::from(*stale));
     put_uint(out, accepting_new_clients.map_or(0, |a| 1 + u64::from(a)));
-    let fields: Vec<_> = provenance.iter().collect();
-    put_uint(out, fields.len() as u64);
-    for (field, keys) in fields {
+    put_uint(out, provenance.iter().len() as u64);
+    for (field, keys) in provenance.iter() {
         put_uint(out, field_code(field));
         put_strs(out, keys);
     }
@@ -333,13 +332,12 @@ impl Reader<'_> {
     }
 
     fn take(&mut self, len: u64, what: &str) -> Result<String, String> {
-        let end = usize::try_from(len).ok().and_then(|len| self.at.checked_add(len));
-        let s =
-            end.and_then(|end| self.text.get(self.at..end).map(|s| (s, end))).map(|(s, end)| {
-                self.at = end;
-                s.to_owned()
-            });
-        s.ok_or_else(|| format!("{what}: a text of {len} bytes does not fit"))
+        let s = usize::try_from(len)
+            .ok()
+            .and_then(|len| self.text.get(self.at..self.at.checked_add(len)?))
+            .ok_or_else(|| format!("{what}: a text of {len} bytes does not fit"))?;
+        self.at += s.len();
+        Ok(s.to_owned())
     }
 
     fn string(&mut self, what: &str) -> Result<String, String> {
