@@ -6,8 +6,11 @@
 //!    stored form (`codec`). The documents are sorted by Hilbert key (`sort`: in memory, or
 //!    through a spill file past a budget). The calling thread reads the listings and a second
 //!    thread builds most of the documents, by batches (`sort_documents`).
-//! 2. the sorted documents are written into one segment, in order, on the calling thread, so
-//!    doc ids follow the curve without tantivy sorting anything.
+//! 2. the sorted documents are written into a segment, in order, so doc ids follow the curve
+//!    without tantivy sorting anything. From [`PARALLEL_FROM`] listings the two halves of the
+//!    curve are written at once, on two threads, into two segments that are then merged into
+//!    one, in their order (the merge sorts nothing and copies the stored listings' compressed
+//!    blocks as they are).
 //!
 //! Why this shape (measured with `examples/bench_scale.rs` on two cores): asking tantivy to
 //! sort (`IndexSettings::sort_by_field`) made every segment write its stored listings
@@ -17,11 +20,15 @@
 //! seconds, with a build peak near 1 GB. Sorting the documents here costs one compact copy of
 //! each (on disk when large) and leaves the index as it was: one segment in Hilbert order.
 //!
+//! The two halves (`bench_scale`, medians, one way and the other alternated): at a million
+//! listings, writing them took 5.4 s instead of 8.5 s on one thread, and merging them 2.5 s, so
+//! the build took 13.7 s instead of 15.0 s; at 400,000 listings 5.16 s against 6.03 s; at
+//! 200,000 about even (2.75 s against 2.67 s), and below that one thread wins. When the merge was
+//! first tried, a document cost more to write (its stored form was JSON, its keyword values
+//! went to tantivy one by one) and the merge cost what the second thread saved. Leaving the
+//! two segments unmerged is no option: text searches were a third slower.
+//!
 //! Tried and left out:
-//! - two segments written side by side on two threads, each a half of the curve: writing took
-//!   8.0 s instead of 9.7 s at a million listings, but text searches were a third slower
-//!   (p99 23.6 ms against 16.6 ms, near the 25 ms target), and about a tenth at 20,000;
-//! - two segments merged at the end: the merge cost what the second thread saved;
 //! - mimalloc as the allocator: the build was about a tenth faster, but at 20,000 listings
 //!   searches were slower (p50 0.28 ms against 0.26 ms) and the server's memory doubled
 //!   (36 MB against 19 MB);
@@ -36,9 +43,10 @@
 //!   caller's iterator: both threads are busy either way while reading (29.0 to 31.3 s at a
 //!   million listings, against 30.1 to 31.5 s), so the simpler shape stayed.
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::fs;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -51,10 +59,10 @@ use tantivy::{Directory, IndexMeta, IndexSettings, IndexWriter};
 
 use crate::codec;
 use crate::layout::Layout;
-use crate::schema::{self, Fields, SCHEMA_VERSION, TOKENIZER};
+use crate::schema::{self, Fields, SCHEMA_VERSION};
 use crate::sort::{self, Batch, DocSink, Sorted, Sorter};
 use crate::store::{self, GenerationMeta, io_err};
-use crate::text::{self, attr_not_term_into, attr_term_into};
+use crate::text::{self, attr_not_term_into, attr_term_into, push_value};
 use crate::{Error, IndexStats, Progress, Result, Stage};
 
 /// Memory for the segment being written. Its postings are built in memory, about 400 bytes a
@@ -67,6 +75,11 @@ const SEGMENT_TABLE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Memory of the writer that merges the segments of a very large build (it only merges).
 const MERGE_WRITER_BYTES: usize = 32 * 1024 * 1024;
+
+/// From this many listings, the two halves of the curve are written into segments on two
+/// threads, then merged into one. Below, the merge costs more than the second thread saves
+/// (see `examples/bench_scale.rs` for the figures).
+const PARALLEL_FROM: u64 = 300_000;
 
 /// Doc store block size: a page of results reads listings at random, and each read
 /// decompresses a whole block, so blocks are small (tantivy's default is 16 KiB, which
@@ -91,6 +104,9 @@ pub(crate) struct BuildOptions {
     /// Memory of a segment being written before the next one starts (tests: a small one
     /// makes several segments, then merged). `None`: [`WRITER_HEAP_BYTES`].
     pub writer_memory: Option<usize>,
+    /// From how many listings the two halves are written on two threads (tests: a small
+    /// number). `None`: [`PARALLEL_FROM`].
+    pub parallel_from: Option<u64>,
 }
 
 pub(crate) fn build(
@@ -164,7 +180,7 @@ fn write_generation(
         .settings(settings)
         .create_in_dir(tmp)
         .map_err(tantivy_err)?;
-    index.tokenizers().register(TOKENIZER, text::indexing_tokenizer());
+    schema::register_tokenizers(&index);
     let fields = Fields::new(&index.schema())?;
     let layout = Layout::get();
 
@@ -174,39 +190,36 @@ fn write_generation(
     let (sorted, count) = sort_documents(fields, listings, progress, sorter)?;
     let documents_seconds = t_documents.elapsed().as_secs_f64();
 
-    // 2. The sorted documents to segments, in order, on this thread: doc ids follow the Hilbert
-    // curve, within a segment and from one segment to the next.
+    // 2. The sorted documents to segments, in order: doc ids follow the Hilbert curve, within
+    // a segment and from one segment to the next. A large build writes the two halves of the
+    // curve on two threads, then merges them (below).
     let t_segments = Instant::now();
-    let budget = options.writer_memory.unwrap_or(WRITER_HEAP_BYTES);
-    let mut docs = sorted.reader()?;
-    let mut done: Vec<SegmentMeta> = Vec::new();
-    let mut current: Option<SegmentInProgress> = None;
-    let mut opstamp: u64 = 0;
-    while let Some(document) = docs.next_doc()? {
-        let seg = match &mut current {
-            Some(seg) => seg,
-            None => current.insert(SegmentInProgress::new(&index)?),
-        };
-        seg.writer.add_document(AddOperation { opstamp, document }).map_err(tantivy_err)?;
-        opstamp += 1;
-        seg.docs += 1;
-        if opstamp.is_multiple_of(PROGRESS_EVERY) {
-            progress(Progress { stage: Stage::Writing, done: opstamp });
-        }
-        let full = match options.commit_every {
-            Some(every) => u64::from(seg.docs) >= every.max(1),
-            // Checked now and then: it walks the writer's structures.
-            None => seg.docs.is_multiple_of(1024) && seg.writer.mem_usage() >= budget,
-        };
-        if full && let Some(seg) = current.take() {
-            done.push(seg.finish()?);
-        }
-    }
-    drop(docs);
-    progress(Progress { stage: Stage::Finishing, done: count });
-    if let Some(seg) = current.take() {
-        done.push(seg.finish()?);
-    }
+    let total = sorted.len();
+    let halves = options.commit_every.is_none()
+        && total as u64 >= options.parallel_from.unwrap_or(PARALLEL_FROM);
+    let budget = options.writer_memory.unwrap_or(WRITER_HEAP_BYTES) / if halves { 2 } else { 1 };
+    let written = AtomicU64::new(0);
+    let done: Vec<SegmentMeta> = if halves {
+        let mid = total / 2;
+        std::thread::scope(|scope| {
+            let second = std::thread::Builder::new()
+                .name("iop-index-segment".into())
+                .spawn_scoped(scope, || {
+                    write_segments(&index, &sorted, mid..total, budget, options, &written, None)
+                })
+                .map_err(|e| Error::Storage(format!("cannot start a build thread: {e}")))?;
+            let first =
+                write_segments(&index, &sorted, 0..mid, budget, options, &written, Some(progress));
+            let second =
+                second.join().map_err(|_| Error::Storage("the build thread failed".into()))?;
+            let mut done = first?;
+            done.extend(second?);
+            Ok::<_, Error>(done)
+        })?
+    } else {
+        write_segments(&index, &sorted, 0..total, budget, options, &written, Some(progress))?
+    };
+    let opstamp = total as u64;
     sorted.remove_spill()?;
     let segment_count = done.len();
     // The segments in key order, as tantivy's own writer would list them after a commit.
@@ -229,7 +242,7 @@ fn write_generation(
     // copied as they are), which `tests::documents_are_in_key_order_across_segments` checks.
     if segment_count > 1 && options.commit_every.is_none() {
         let index = tantivy::Index::open_in_dir(tmp).map_err(tantivy_err)?;
-        index.tokenizers().register(TOKENIZER, text::indexing_tokenizer());
+        schema::register_tokenizers(&index);
         let mut writer: IndexWriter =
             index.writer_with_num_threads(1, MERGE_WRITER_BYTES).map_err(tantivy_err)?;
         let ids = index.searchable_segment_ids().map_err(tantivy_err)?;
@@ -255,6 +268,56 @@ fn write_generation(
     store::write_synced(&tmp.join(store::META), &json)?;
     store::sync_tree(tmp)?;
     Ok(meta)
+}
+
+/// Writes the sorted documents of `range` into segments, in order, each finished when full (see
+/// `BuildOptions`) and the last one at the end. Counts what it writes in `written`; with
+/// `progress`, reports the count (of every thread) as it goes.
+fn write_segments(
+    index: &tantivy::Index,
+    sorted: &Sorted,
+    range: std::ops::Range<usize>,
+    budget: usize,
+    options: BuildOptions,
+    written: &AtomicU64,
+    mut progress: Option<&mut dyn FnMut(Progress)>,
+) -> Result<Vec<SegmentMeta>> {
+    let mut docs = sorted.reader_of(range.clone())?;
+    let mut done: Vec<SegmentMeta> = Vec::new();
+    let mut current: Option<SegmentInProgress> = None;
+    // A document's opstamp is its position: unique across the threads, in doc order.
+    let mut opstamp = range.start as u64;
+    while let Some(document) = docs.next_doc()? {
+        let seg = match &mut current {
+            Some(seg) => seg,
+            None => current.insert(SegmentInProgress::new(index)?),
+        };
+        seg.writer.add_document(AddOperation { opstamp, document }).map_err(tantivy_err)?;
+        opstamp += 1;
+        seg.docs += 1;
+        if opstamp.is_multiple_of(PROGRESS_EVERY) {
+            let all = written.fetch_add(PROGRESS_EVERY, Ordering::Relaxed) + PROGRESS_EVERY;
+            if let Some(progress) = progress.as_mut() {
+                progress(Progress { stage: Stage::Writing, done: all });
+            }
+        }
+        let full = match options.commit_every {
+            Some(every) => u64::from(seg.docs) >= every.max(1),
+            // Checked now and then: it walks the writer's structures.
+            None => seg.docs.is_multiple_of(1024) && seg.writer.mem_usage() >= budget,
+        };
+        if full && let Some(seg) = current.take() {
+            done.push(seg.finish()?);
+        }
+    }
+    if let Some(progress) = progress {
+        // (The other thread may still be writing its last documents.)
+        progress(Progress { stage: Stage::Finishing, done: sorted.len() as u64 });
+    }
+    if let Some(seg) = current.take() {
+        done.push(seg.finish()?);
+    }
+    Ok(done)
 }
 
 /// Listings handed to the second thread at a time: enough to make a channel message cheap
@@ -309,7 +372,9 @@ fn sort_documents(
             .map_err(|e| Error::Storage(format!("cannot start a build thread: {e}")))?;
         let mut here = DocBuilder::new(fields);
         let mut queue = InOrder { pending: VecDeque::new(), built, sorter, spares: Vec::new() };
-        let mut seen: HashSet<String> = HashSet::new();
+        // foldhash rather than std's SipHash: hashing the ids was a tenth of this thread's own
+        // work (callgrind), and the input is the operator's own file, not an adversary's.
+        let mut seen: foldhash::HashSet<String> = foldhash::HashSet::default();
         let mut count: u64 = 0;
         let mut listings = listings.into_iter();
         let result = loop {
@@ -470,6 +535,8 @@ pub(crate) struct DocBuilder {
     text: text::Analysed,
     phrases: BTreeSet<String>,
     term: String,
+    /// The text of a field whose values are given as one (see `write`).
+    joined: String,
     /// The stored form of the listing (`codec`).
     stored: String,
 }
@@ -482,6 +549,7 @@ impl DocBuilder {
             text: text::Analysed::new(),
             phrases: BTreeSet::new(),
             term: String::new(),
+            joined: String::new(),
             stored: String::new(),
         }
     }
@@ -502,45 +570,68 @@ impl DocBuilder {
         validate(l, number)?;
         let f = &self.fields;
         doc.text(f.id, &l.id);
-        // Each text is analysed once, here: its tokens go to `name` or `body` (joined, see
-        // `text::indexing_tokenizer`) and are scanned for multi-word synonyms (`phrase`).
+        // A field's values go to tantivy as one text (it indexes a text with one token stream,
+        // however many tokens it has, and a value at a time cost a stream each; an empty text is
+        // left out, as it indexes nothing): the analysed
+        // texts joined by spaces for `name` and `body` (their terms and frequencies are the
+        // same: they have no positions), the keyword values joined by
+        // `text::VALUE_SEPARATOR` for `phrase`, `attr` and `vstate`.
+        // Each text is analysed once, here: its tokens go to `name` or `body` (see
+        // `text::indexing_tokenizer`) and are scanned for multi-word synonyms (`phrase`), in
+        // each text apart, so that no phrase spans two of them.
         self.phrases.clear();
         self.text.analyse(&l.name);
-        doc.text(f.name, self.text.joined());
-        text::phrase_terms(true, &self.text, &mut self.phrases);
         doc.text(f.name_sort, text::sort_key(&self.text));
+        text::phrase_terms(true, &self.text, &mut self.phrases);
+        self.joined.clear();
+        self.joined.push_str(self.text.joined());
         if let Some(alt) = &l.alt_name {
             self.text.analyse(alt);
-            doc.text(f.name, self.text.joined());
+            join_analysed(&mut self.joined, self.text.joined());
             text::phrase_terms(true, &self.text, &mut self.phrases);
         }
+        if !self.joined.is_empty() {
+            doc.text(f.name, &self.joined);
+        }
+        self.joined.clear();
         for body in l.description.iter().chain(&l.services) {
             self.text.analyse(body);
-            doc.text(f.body, self.text.joined());
+            join_analysed(&mut self.joined, self.text.joined());
             text::phrase_terms(false, &self.text, &mut self.phrases);
         }
-        for p in &self.phrases {
-            doc.text(f.phrase, p);
+        if !self.joined.is_empty() {
+            doc.text(f.body, &self.joined);
         }
+        self.joined.clear();
+        for p in &self.phrases {
+            push_value(&mut self.joined, p);
+        }
+        if !self.joined.is_empty() {
+            doc.text(f.phrase, &self.joined);
+        }
+        self.joined.clear();
         for g in Group::ALL {
             match l.attr(g) {
                 Some(attr) => {
                     for v in attr.values() {
                         attr_term_into(&mut self.term, g, v);
-                        doc.text(f.attr, &self.term);
+                        push_value(&mut self.joined, &self.term);
                     }
                 }
                 None => {
                     for v in &l.schedule.facets {
                         attr_term_into(&mut self.term, g, v);
-                        doc.text(f.attr, &self.term);
+                        push_value(&mut self.joined, &self.term);
                     }
                     for v in &l.schedule.facets_not_offered {
                         attr_not_term_into(&mut self.term, g, v);
-                        doc.text(f.attr, &self.term);
+                        push_value(&mut self.joined, &self.term);
                     }
                 }
             }
+        }
+        if !self.joined.is_empty() {
+            doc.text(f.attr, &self.joined);
         }
         for (word, field) in self.layout.encode(l).into_iter().zip(f.bits) {
             doc.u64(field, word);
@@ -549,8 +640,12 @@ impl DocBuilder {
             doc.text(f.state, st);
         }
         if l.schedule.facet("virtual") == Tri::Yes {
+            self.joined.clear();
             for st in &l.virtual_states {
-                doc.text(f.vstate, st);
+                push_value(&mut self.joined, st);
+            }
+            if !self.joined.is_empty() {
+                doc.text(f.vstate, &self.joined);
             }
         }
         doc.u64(f.geo_key, geo_key(l));
@@ -566,6 +661,15 @@ impl DocBuilder {
         doc.text(f.listing, &self.stored);
         Ok(())
     }
+}
+
+/// Appends an analysed text to others (tokens joined by single spaces, as `text::Analysed`
+/// joins them).
+fn join_analysed(joined: &mut String, text: &str) {
+    if !joined.is_empty() && !text.is_empty() {
+        joined.push(' ');
+    }
+    joined.push_str(text);
 }
 
 /// The position of a listing on the Hilbert curve (`geo::hilbert_key`); listings without a
@@ -631,15 +735,20 @@ mod tests {
             listings.iter().map(|l| (geo_key(l), l.id.clone())).collect();
         expected.sort_by_key(|e| e.0);
         let small = Some(16 * 1024);
-        for (commit_every, sort_memory, writer_memory, segment_count) in [
-            (None, None, None, 1),
-            (None, small, None, 1),
-            (Some(1000), small, None, 6),
+        for (commit_every, sort_memory, writer_memory, parallel_from, segment_count) in [
+            (None, None, None, None, 1),
+            (None, small, None, None, 1),
+            (Some(1000), small, None, None, 6),
             // Several segments for want of memory, merged into one.
-            (None, small, Some(1), 1),
+            (None, small, Some(1), None, 1),
+            // The two halves written on two threads, then merged; from memory, or from the
+            // spill file, and in several segments each.
+            (None, None, None, Some(1), 1),
+            (None, small, None, Some(1), 1),
+            (None, small, Some(1), Some(1), 1),
         ] {
             let dir = tempfile::tempdir().expect("tempdir");
-            let options = BuildOptions { commit_every, sort_memory, writer_memory };
+            let options = BuildOptions { commit_every, sort_memory, writer_memory, parallel_from };
             build(dir.path(), listings.iter().cloned().map(Ok), &mut |_| {}, options)
                 .expect("build");
             let what = format!("{options:?}");

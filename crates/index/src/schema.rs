@@ -9,18 +9,23 @@
 //!   Both receive their text already analysed (`text::Analysed`: the tokens of
 //!   `text::analyzer()` joined by spaces); their tokenizer only splits it again, so the terms
 //!   are the analyser's and each text is analysed once per build.
-//! - `phrase` (raw, indexed): the multi-word synonym targets (`intensive outpatient`) found in
+//! - `phrase` (keywords, indexed): the multi-word synonym targets (`intensive outpatient`) found in
 //!   the name (`n:` terms) or the body (`b:` terms) at indexing time. A synonym then costs one
 //!   term query instead of a phrase query, and `name`/`body` need no positions (smaller index,
 //!   faster indexing).
-//! - `attr` (raw, indexed): one term per value that holds, `level=iop`, and for the schedule
+//! - `attr` (keywords, indexed): one term per value that holds, `level=iop`, and for the schedule
 //!   `schedule!evening` for a facet known not to hold. Text search reaches vocabulary labels
 //!   through these terms (a query word that matches a label becomes a term query here), and
 //!   filter values outside the vocabulary are evaluated from them.
 //! - `bits0`, `bits1` (u64, fast): the three-valued attributes of every group packed as bits
 //!   (see `layout`); filters and facet counts are computed from these two words.
-//! - `state` (raw, indexed, fast), `vstate` (raw, indexed): the address state, and the states a
-//!   listing serves virtually (only when its `virtual` facet holds).
+//! - `state` (raw, indexed, fast), `vstate` (keywords, indexed): the address state, and the
+//!   states a listing serves virtually (only when its `virtual` facet holds).
+//!
+//!   A keyword field indexes each of its values as one term, as `STRING` does; a listing gives
+//!   it all its values as one text, joined by `text::VALUE_SEPARATOR`, which its tokenizer
+//!   (`text::values_tokenizer`) splits again: one value per field instead of one per term made
+//!   indexing cheaper.
 //! - `lat`, `lon` (f64, fast) and `cell` (u64, indexed, one term per grid level): geo.
 //!   Not stored: the stored listing already carries its location.
 //! - `geo_key` (u64, fast): the listing's position on a Hilbert curve; a build writes the
@@ -42,7 +47,7 @@ use crate::{Error, Result};
 /// The version of the on-disk layout. Bump it whenever a field, a tokenizer or the meaning of
 /// an indexed value changes: an index of another version is refused with a message asking to
 /// rebuild it with `iop index`.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 pub(crate) const ID: &str = "id";
 pub(crate) const NAME: &str = "name";
@@ -63,6 +68,17 @@ pub(crate) const LISTING: &str = "listing";
 /// case, ASCII folding: `Español` -> `espanol`, see `text::analyzer`) with its tokens joined by
 /// spaces, and this splits it again (`text::indexing_tokenizer`).
 pub(crate) const TOKENIZER: &str = "iop_analysed";
+
+/// The tokenizer of the keyword fields (`attr`, `phrase`, `vstate`): their values arrive joined
+/// by `text::VALUE_SEPARATOR`, and this splits them again, a term per value
+/// (`text::values_tokenizer`).
+pub(crate) const VALUES_TOKENIZER: &str = "iop_values";
+
+/// Registers the tokenizers the schema names, on an index being built or merged.
+pub(crate) fn register_tokenizers(index: &tantivy::Index) {
+    index.tokenizers().register(TOKENIZER, crate::text::indexing_tokenizer());
+    index.tokenizers().register(VALUES_TOKENIZER, crate::text::values_tokenizer());
+}
 
 /// Every field handle, resolved once.
 #[derive(Clone, Copy, Debug)]
@@ -91,16 +107,24 @@ pub(crate) fn schema() -> Schema {
             .set_tokenizer(TOKENIZER)
             .set_index_option(IndexRecordOption::WithFreqs),
     );
+    // What `STRING` is (a term per value, no frequencies, field norms), but with the values of a
+    // listing given as one text.
+    let keywords = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(VALUES_TOKENIZER)
+            .set_index_option(IndexRecordOption::Basic)
+            .set_fieldnorms(true),
+    );
     b.add_text_field(ID, FAST);
     b.add_text_field(NAME, text.clone());
     b.add_text_field(BODY, text);
-    b.add_text_field(PHRASE, STRING);
-    b.add_text_field(ATTR, STRING);
+    b.add_text_field(PHRASE, keywords.clone());
+    b.add_text_field(ATTR, keywords.clone());
     for name in BITS {
         b.add_u64_field(name, FAST);
     }
     b.add_text_field(STATE, STRING | FAST);
-    b.add_text_field(VSTATE, STRING);
+    b.add_text_field(VSTATE, keywords);
     b.add_f64_field(LAT, FAST);
     b.add_f64_field(LON, FAST);
     b.add_u64_field(CELL, NumericOptions::from(INDEXED));

@@ -18,9 +18,9 @@ use tantivy::{DocAddress, DocId, IndexReader, ReloadPolicy, Searcher, TantivyDoc
 
 use crate::collect::{FilterPlan, Order, Plan, SearchCollector};
 use crate::hot::HotSet;
-use crate::schema::{Fields, TOKENIZER};
+use crate::schema::{self, Fields};
 use crate::store::{self, GenerationMeta};
-use crate::text::{self, Node, TextPlan};
+use crate::text::{Node, TextPlan};
 use crate::{Error, IndexStats, Result};
 
 /// Largest page size served (API.md: `per_page` 1 to 100).
@@ -58,7 +58,7 @@ impl Index {
         let directory = crate::files::ServedDirectory::open(&path)
             .map_err(|e| Error::Storage(format!("{}: {e}", path.display())))?;
         let index = tantivy::Index::open(directory)?;
-        index.tokenizers().register(TOKENIZER, text::indexing_tokenizer());
+        schema::register_tokenizers(&index);
         let fields = Fields::new(&index.schema())?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let searcher = reader.searcher();

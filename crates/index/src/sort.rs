@@ -364,22 +364,44 @@ impl Sorted {
     }
 
     /// Reads the documents in order.
+    #[cfg(test)]
     pub(crate) fn reader(&self) -> Result<Reader<'_>> {
+        self.reader_of(0..self.len())
+    }
+
+    /// Reads the documents of a range of positions, in order. Several readers may read at
+    /// once (each has its own handle on the spill file), which lets a build write two ranges
+    /// on two threads.
+    pub(crate) fn reader_of(&self, range: std::ops::Range<usize>) -> Result<Reader<'_>> {
         let file = match self.runs.is_empty() {
             true => None,
             false => Some(File::open(&self.path).map_err(io_err(&self.path))?),
         };
+        let end = range.end.min(self.len());
+        let start = range.start.min(end);
+        // How many documents of each run (the memory run last) come before `start`.
+        let mut before = vec![0usize; self.runs.len() + 1];
+        match self.runs.is_empty() {
+            true => before[0] = start,
+            false => {
+                for &run in &self.order[..start] {
+                    before[run as usize] += 1;
+                }
+            }
+        }
         let cursors = self
             .runs
             .iter()
-            .map(|run| RunCursor {
-                offset: run.offsets.first().copied().unwrap_or(run.end),
+            .zip(&before)
+            .map(|(run, &skip)| RunCursor {
+                offset: run.offsets.get(skip).copied().unwrap_or(run.end),
                 end: run.end,
                 buf: Vec::new(),
                 pos: 0,
             })
             .collect();
-        Ok(Reader { sorted: self, position: 0, memory_next: 0, file, cursors })
+        let memory_next = before[self.runs.len()];
+        Ok(Reader { sorted: self, position: start, end, memory_next, file, cursors })
     }
 
     /// Removes the spill file, if there is one.
@@ -401,6 +423,8 @@ impl Sorted {
 pub(crate) struct Reader<'a> {
     sorted: &'a Sorted,
     position: usize,
+    /// Where this reader stops (a position).
+    end: usize,
     memory_next: usize,
     file: Option<File>,
     cursors: Vec<RunCursor>,
@@ -409,7 +433,7 @@ pub(crate) struct Reader<'a> {
 impl Reader<'_> {
     /// The next document, or `None` at the end.
     pub(crate) fn next_doc(&mut self) -> Result<Option<TantivyDocument>> {
-        if self.position >= self.sorted.len() {
+        if self.position >= self.end {
             return Ok(None);
         }
         let run = match self.sorted.order.get(self.position) {
@@ -543,6 +567,17 @@ mod tests {
             let sorted = s.finish().expect("finish");
             assert_eq!(sorted.spill_path().exists(), budget != usize::MAX, "budget {budget}");
             assert_eq!(read_all(&sorted, u), expected, "budget {budget}");
+            // Ranges read apart, as two threads of a build do, give the same documents.
+            for cut in [0, 1, 2499, n as usize / 2, n as usize - 1, n as usize] {
+                let mut both = Vec::new();
+                for range in [0..cut, cut..n as usize] {
+                    let mut r = sorted.reader_of(range).expect("reader");
+                    while let Some(doc) = r.next_doc().expect("doc") {
+                        both.push(doc.get_first(u).and_then(|v| v.as_u64()).expect("u"));
+                    }
+                }
+                assert_eq!(both, expected, "budget {budget}, cut at {cut}");
+            }
             let mut r = sorted.reader().expect("reader");
             while let Some(doc) = r.next_doc().expect("doc") {
                 let i = doc.get_first(u).and_then(|v| v.as_u64()).expect("u");

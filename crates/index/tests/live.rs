@@ -209,6 +209,10 @@ fn several_segments_answer_like_one() {
         .count();
     assert!(stores >= 3, "{stores} segments");
     let split = Index::open(many.path()).expect("open");
+    // Two halves written on two threads, then merged into one segment.
+    let halves = tempfile::tempdir().expect("tempdir");
+    iop_index::build_in_halves(halves.path(), corpus.clone()).expect("build");
+    let merged = Index::open(halves.path()).expect("open");
     for l in &corpus {
         assert_eq!(split.get(&l.id).expect("get").as_ref(), Some(l), "{}", l.id);
     }
@@ -222,10 +226,12 @@ fn several_segments_answer_like_one() {
             req.page = page;
             req.per_page = per_page;
             let a = single.search(&req).expect("search");
-            let b = split.search(&req).expect("search");
-            assert_eq!(ids(&a), ids(&b), "{sort:?} page {page}");
-            assert_eq!(a.total, b.total);
-            assert_eq!(a.facets, b.facets);
+            for other in [&split, &merged] {
+                let b = other.search(&req).expect("search");
+                assert_eq!(ids(&a), ids(&b), "{sort:?} page {page}");
+                assert_eq!(a.total, b.total);
+                assert_eq!(a.facets, b.facets);
+            }
         }
     }
 }
