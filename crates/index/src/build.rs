@@ -570,12 +570,12 @@ impl DocBuilder {
         validate(l, number)?;
         let f = &self.fields;
         doc.text(f.id, &l.id);
-        // A field's values go to tantivy as one text (it indexes a text with one token stream,
-        // however many tokens it has, and a value at a time cost a stream each; an empty text is
-        // left out, as it indexes nothing): the analysed
-        // texts joined by spaces for `name` and `body` (their terms and frequencies are the
-        // same: they have no positions), the keyword values joined by
-        // `text::VALUE_SEPARATOR` for `phrase`, `attr` and `vstate`.
+        // A field's values go to tantivy as one text: it indexes a text with one token stream,
+        // however many tokens it has, and a value at a time cost a stream each. `name` and
+        // `body` get their analysed texts joined by spaces (the same terms and frequencies: they
+        // have no positions); `phrase`, `attr` and `vstate` get their values joined by
+        // `text::VALUE_SEPARATOR`. An empty text is left out, as it indexes nothing.
+        //
         // Each text is analysed once, here: its tokens go to `name` or `body` (see
         // `text::indexing_tokenizer`) and are scanned for multi-word synonyms (`phrase`), in
         // each text apart, so that no phrase spans two of them.
