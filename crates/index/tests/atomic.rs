@@ -19,6 +19,9 @@ use iop_index::{Error, Index, LiveIndex, is_usable};
 const CHILD_DIR: &str = "IOP_ATOMIC_CHILD_DIR";
 const CHILD_COUNT: &str = "IOP_ATOMIC_CHILD_COUNT";
 const CHILD_MARKER: &str = "IOP_ATOMIC_CHILD_MARKER";
+/// Set: the child writes the two halves of the index on two threads and merges them, as a
+/// large build does.
+const CHILD_HALVES: &str = "IOP_ATOMIC_CHILD_HALVES";
 
 /// Listings made on the fly, so the child can index far more than it holds in memory.
 fn generated(n: u64) -> impl Iterator<Item = Listing> {
@@ -34,6 +37,10 @@ fn generated(n: u64) -> impl Iterator<Item = Listing> {
 fn child(dir: &Path) {
     let count: u64 = std::env::var(CHILD_COUNT).ok().and_then(|c| c.parse().ok()).unwrap_or(1);
     let marker = std::env::var(CHILD_MARKER).ok().map(PathBuf::from);
+    if std::env::var_os(CHILD_HALVES).is_some() {
+        iop_index::build_in_halves(dir, generated(count)).expect("child build");
+        return;
+    }
     let mut marked = false;
     iop_index::build(dir, generated(count), &mut |p| {
         if p.done >= 2000 && !marked {
@@ -47,12 +54,16 @@ fn child(dir: &Path) {
 }
 
 fn spawn_child(dir: &Path, count: u64, marker: &Path) -> Child {
-    Command::new(std::env::current_exe().expect("current_exe"))
-        .env(CHILD_DIR, dir)
-        .env(CHILD_COUNT, count.to_string())
-        .env(CHILD_MARKER, marker)
-        .spawn()
-        .expect("spawn child build")
+    spawn_child_with(dir, count, marker, false)
+}
+
+fn spawn_child_with(dir: &Path, count: u64, marker: &Path, halves: bool) -> Child {
+    let mut command = Command::new(std::env::current_exe().expect("current_exe"));
+    command.env(CHILD_DIR, dir).env(CHILD_COUNT, count.to_string()).env(CHILD_MARKER, marker);
+    if halves {
+        command.env(CHILD_HALVES, "1");
+    }
+    command.spawn().expect("spawn child build")
 }
 
 fn entries(dir: &Path) -> Vec<String> {
@@ -115,14 +126,21 @@ fn killed_mid_build_leaves_the_previous_generation_serving() {
 
 /// Kills builds of a small index at moments spread over its whole run (indexing, commit,
 /// merge, rename, swap): each time either the old or the complete new generation is current.
+/// Then the same for builds that write their two halves on two threads and merge them.
 fn killed_at_any_moment_never_exposes_a_partial_generation() {
+    for halves in [false, true] {
+        killed_at_any_moment(halves);
+    }
+}
+
+fn killed_at_any_moment(halves: bool) {
     let dir = tempfile::tempdir().expect("tempdir");
     build(dir.path(), vec![listing("old", "Old")]);
     let count = 6_000;
     // One full run to learn how long a build takes here.
     let marker = dir.path().join("m");
     let t = Instant::now();
-    let status = spawn_child(dir.path(), count, &marker).wait().expect("wait");
+    let status = spawn_child_with(dir.path(), count, &marker, halves).wait().expect("wait");
     assert!(status.success());
     let full = t.elapsed();
     assert_eq!(current(dir.path()), "gen-000002");
@@ -134,7 +152,7 @@ fn killed_at_any_moment_never_exposes_a_partial_generation() {
 
     for step in 1..=8u32 {
         let before = current(dir.path());
-        let mut child = spawn_child(dir.path(), count, &marker);
+        let mut child = spawn_child_with(dir.path(), count, &marker, halves);
         std::thread::sleep(full * step / 8);
         let _ = child.kill();
         child.wait().expect("wait");
@@ -142,7 +160,7 @@ fn killed_at_any_moment_never_exposes_a_partial_generation() {
         assert!(!now.contains(".tmp"), "CURRENT never names a build in progress: {now}");
         let index = Index::open(dir.path()).expect("whatever is current opens");
         let total = index.search(&request()).expect("and serves").total;
-        assert_eq!(total, count, "a complete generation ({before} -> {now})");
+        assert_eq!(total, count, "a complete generation ({before} -> {now}, halves: {halves})");
     }
 }
 
