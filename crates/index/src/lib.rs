@@ -181,8 +181,8 @@ pub struct Progress {
 }
 
 /// The stages of a build, in order. At a million listings reading took 5.8 s, writing 4.6 s and
-/// finishing 2.8 s (`bench_scale`), so a bar over the first alone would sit full for half the
-/// build.
+/// finishing 2.8 s (`bench_scale`), so a bar over the first alone would sit full for more than
+/// half the build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
     /// Listings checked, turned into documents and sorted along the Hilbert curve.

@@ -9,14 +9,14 @@
 //!   Both receive their text already analysed (`text::Analysed`: the tokens of
 //!   `text::analyzer()` joined by spaces); their tokenizer only splits it again, so the terms
 //!   are the analyser's and each text is analysed once per build.
-//! - `phrase` (keywords, indexed): the multi-word synonym targets (`intensive outpatient`) found in
-//!   the name (`n:` terms) or the body (`b:` terms) at indexing time. A synonym then costs one
-//!   term query instead of a phrase query, and `name`/`body` need no positions (smaller index,
-//!   faster indexing).
-//! - `attr` (keywords, indexed): one term per value that holds, `level=iop`, and for the schedule
-//!   `schedule!evening` for a facet known not to hold. Text search reaches vocabulary labels
-//!   through these terms (a query word that matches a label becomes a term query here), and
-//!   filter values outside the vocabulary are evaluated from them.
+//! - `phrase` (keywords, indexed): the multi-word synonym targets (`intensive outpatient`)
+//!   found in the name (`n:` terms) or the body (`b:` terms) at indexing time. A synonym then
+//!   costs one term query instead of a phrase query, and `name`/`body` need no positions
+//!   (smaller index, faster indexing).
+//! - `attr` (keywords, indexed): one term per value that holds, `level=iop`, and for the
+//!   schedule `schedule!evening` for a facet known not to hold. Text search reaches vocabulary
+//!   labels through these terms (a query word that matches a label becomes a term query here),
+//!   and filter values outside the vocabulary are evaluated from them.
 //! - `bits0`, `bits1` (u64, fast): the three-valued attributes of every group packed as bits
 //!   (see `layout`); filters and facet counts are computed from these two words.
 //! - `state` (raw, indexed, fast), `vstate` (keywords, indexed): the address state, and the

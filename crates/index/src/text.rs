@@ -1093,7 +1093,9 @@ mod tests {
         /// Whatever the values, the keyword tokenizer gives each back as one term (empty ones
         /// left out), as `STRING` indexed them one by one.
         #[test]
-        fn keyword_values_are_one_term_each(values in proptest::collection::vec("\\PC{0,6}|\u{1f}|", 0..8)) {
+        fn keyword_values_are_one_term_each(
+            values in proptest::collection::vec("\\PC{0,6}|\u{1f}|", 0..8),
+        ) {
             let mut joined = String::new();
             for v in &values {
                 push_value(&mut joined, v);
@@ -1108,7 +1110,9 @@ mod tests {
 
         /// The indexing tokenizer splits any text as tantivy's `WhitespaceTokenizer` does.
         #[test]
-        fn splits_as_tantivys_whitespace_tokenizer(text in "(\\PC{0,6}|[ \t\n\r\u{c}\u{b}\u{a0}\u{2003}]{1,3}){0,10}") {
+        fn splits_as_tantivys_whitespace_tokenizer(
+            text in "(\\PC{0,6}|[ \t\n\r\u{c}\u{b}\u{a0}\u{2003}]{1,3}){0,10}",
+        ) {
             let ours = run(&mut TextAnalyzer::from(indexing_tokenizer()), &text);
             let theirs =
                 run(&mut TextAnalyzer::from(tantivy::tokenizer::WhitespaceTokenizer::default()), &text);
