@@ -62,7 +62,7 @@ use crate::layout::Layout;
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 use crate::sort::{self, Batch, DocSink, Sorted, Sorter};
 use crate::store::{self, GenerationMeta, io_err};
-use crate::text::{self, attr_not_term_into, attr_term_into, push_value};
+use crate::text::{self, push_attr_value, push_value};
 use crate::{Error, IndexStats, Progress, Result, Stage};
 
 /// Memory for the segment being written. Its postings are built in memory, about 400 bytes a
@@ -534,7 +534,6 @@ pub(crate) struct DocBuilder {
     layout: &'static Layout,
     text: text::Analysed,
     phrases: BTreeSet<String>,
-    term: String,
     /// The text of a field whose values are given as one (see `write`).
     joined: String,
     /// The stored form of the listing (`codec`).
@@ -548,7 +547,6 @@ impl DocBuilder {
             layout: Layout::get(),
             text: text::Analysed::new(),
             phrases: BTreeSet::new(),
-            term: String::new(),
             joined: String::new(),
             stored: String::new(),
         }
@@ -614,18 +612,15 @@ impl DocBuilder {
             match l.attr(g) {
                 Some(attr) => {
                     for v in attr.values() {
-                        attr_term_into(&mut self.term, g, v);
-                        push_value(&mut self.joined, &self.term);
+                        push_attr_value(&mut self.joined, g, true, v);
                     }
                 }
                 None => {
                     for v in &l.schedule.facets {
-                        attr_term_into(&mut self.term, g, v);
-                        push_value(&mut self.joined, &self.term);
+                        push_attr_value(&mut self.joined, g, true, v);
                     }
                     for v in &l.schedule.facets_not_offered {
-                        attr_not_term_into(&mut self.term, g, v);
-                        push_value(&mut self.joined, &self.term);
+                        push_attr_value(&mut self.joined, g, false, v);
                     }
                 }
             }

@@ -490,32 +490,32 @@ pub(crate) fn phrase_terms(in_name: bool, text: &Analysed, out: &mut BTreeSet<St
 /// The `attr` term of a value that holds.
 pub(crate) fn attr_term(group: Group, value: &str) -> String {
     let mut s = String::new();
-    attr_term_into(&mut s, group, value);
+    push_attr_key(&mut s, group, '=', value);
     s
 }
 
 /// The `attr` term of a schedule facet known not to hold.
 pub(crate) fn attr_not_term(group: Group, value: &str) -> String {
     let mut s = String::new();
-    attr_not_term_into(&mut s, group, value);
+    push_attr_key(&mut s, group, '!', value);
     s
 }
 
-/// [`attr_term`] into a reused buffer (indexing writes dozens per listing).
-pub(crate) fn attr_term_into(buf: &mut String, group: Group, value: &str) {
-    attr_key_into(buf, group, '=', value);
+/// Appends to the `attr` field's joined text (see [`push_value`]) the term of a value: that it
+/// holds ([`attr_term`]) or, with `holds` false, that it does not ([`attr_not_term`]). Written
+/// in place: indexing writes dozens per listing.
+pub(crate) fn push_attr_value(joined: &mut String, group: Group, holds: bool, value: &str) {
+    // Never an empty value: the term starts with the group's name.
+    if !joined.is_empty() {
+        joined.push(VALUE_SEPARATOR);
+    }
+    push_attr_key(joined, group, if holds { '=' } else { '!' }, value);
 }
 
-/// [`attr_not_term`] into a reused buffer.
-pub(crate) fn attr_not_term_into(buf: &mut String, group: Group, value: &str) {
-    attr_key_into(buf, group, '!', value);
-}
-
-fn attr_key_into(buf: &mut String, group: Group, separator: char, value: &str) {
-    buf.clear();
-    buf.push_str(group.as_str());
-    buf.push(separator);
-    push_without_separator(buf, value);
+fn push_attr_key(out: &mut String, group: Group, separator: char, value: &str) {
+    out.push_str(group.as_str());
+    out.push(separator);
+    push_without_separator(out, value);
 }
 
 /// Whether `needle` occurs contiguously in `hay`.
