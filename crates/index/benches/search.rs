@@ -7,6 +7,10 @@
 #[path = "support/synth.rs"]
 mod synth;
 
+/// The allocator of the `iop` binary, so that these figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -14,6 +14,10 @@
 #[path = "../benches/support/synth.rs"]
 mod synth;
 
+/// The allocator of the `iop` binary, so that these figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
