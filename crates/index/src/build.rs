@@ -5,12 +5,14 @@
 //!    terms and their multi-word synonyms, its attribute terms and bits, its grid cells, its
 //!    stored form (`codec`). The documents are sorted by Hilbert key (`sort`: in memory, or
 //!    through a spill file past a budget). The calling thread reads the listings and a second
-//!    thread builds most of the documents, by batches (`sort_documents`).
-//! 2. the sorted documents are written into a segment, in order, so doc ids follow the curve
-//!    without tantivy sorting anything. From [`PARALLEL_FROM`] listings the two halves of the
-//!    curve are written at once, on two threads, into two segments that are then merged into
-//!    one, in their order (the merge sorts nothing and copies the stored listings' compressed
-//!    blocks as they are).
+//!    thread builds most of the documents, by batches (`sort_documents`). Once all are read,
+//!    the ids and the folded names are ranked (`Ranks`, on both threads; see `schema` on why
+//!    ranks) and the sorted ids written to the generation's id dictionary.
+//! 2. the sorted documents are written into a segment with their ranks, in order, so doc ids
+//!    follow the curve without tantivy sorting anything. From [`PARALLEL_FROM`] listings the
+//!    two halves of the curve are written at once, on two threads, into two segments that are
+//!    then merged into one, in their order (the merge sorts nothing and copies the stored
+//!    listings' compressed blocks as they are).
 //!
 //! Why this shape (measured with `examples/bench_scale.rs` on two cores): asking tantivy to
 //! sort (`IndexSettings::sort_by_field`) made every segment write its stored listings
@@ -28,10 +30,18 @@
 //! went to tantivy one by one) and the merge cost what the second thread saved. Leaving the
 //! two segments unmerged is no option: text searches were a third slower.
 //!
+//! The allocator: the `iop` binary (and the benchmarks) use mimalloc, not glibc's malloc. A
+//! build makes and frees millions of small strings on two threads, and with glibc the first
+//! stage spent about half its time in malloc and free (`_int_free`, `malloc_consolidate`). At a
+//! million listings (`bench_scale`, three alternated runs each) the first stage took 3.0 s
+//! instead of 6.1 s and the build 10.3 s instead of 14.3 s; `iop index --input` of a million
+//! JSON lines 14.6 to 14.9 s instead of 19.2 to 19.3 s. Searches: the same or a little faster
+//! (20,000 listings, five alternated runs: p50 0.22 ms against 0.21 ms, faster in four runs of
+//! five). The cost is memory: a server at 20,000 listings holds 43 MB instead of 19 MB, at a
+//! million 128 MB instead of 110 MB. (An earlier session measured a tenth faster builds and
+//! slower searches, and left it out; the build has changed since.)
+//!
 //! Tried and left out:
-//! - mimalloc as the allocator: the build was about a tenth faster, but at 20,000 listings
-//!   searches were slower (p50 0.28 ms against 0.26 ms) and the server's memory doubled
-//!   (36 MB against 19 MB);
 //! - the second thread freeing the listings it was given: with the system allocator, a thread
 //!   freeing memory another thread allocated waits on that thread's lock, and that cost more
 //!   than the second core gave. So the listings go back to be freed where they were read (see
@@ -55,7 +65,7 @@ use iop_core::{Group, Listing};
 use tantivy::index::SegmentMeta;
 use tantivy::indexer::{AddOperation, SegmentWriter};
 use tantivy::store::Compressor;
-use tantivy::{Directory, IndexMeta, IndexSettings, IndexWriter};
+use tantivy::{Directory, IndexMeta, IndexSettings, IndexWriter, TantivyDocument};
 
 use crate::codec;
 use crate::layout::Layout;
@@ -187,7 +197,9 @@ fn write_generation(
     // 1. Listings to documents, sorted by Hilbert key.
     let t_documents = Instant::now();
     let sorter = Sorter::new(tmp.join(SPILL), options.sort_memory.unwrap_or(sort::MEMORY_BUDGET));
-    let (sorted, count) = sort_documents(fields, listings, progress, sorter)?;
+    let read = sort_documents(fields, listings, progress, sorter)?;
+    let (sorted, count) = (read.sorted, read.count);
+    let ranks = Ranks::of(read.ids, &read.names, tmp)?;
     let documents_seconds = t_documents.elapsed().as_secs_f64();
 
     // 2. The sorted documents to segments, in order: doc ids follow the Hilbert curve, within
@@ -205,11 +217,20 @@ fn write_generation(
             let second = std::thread::Builder::new()
                 .name("iop-index-segment".into())
                 .spawn_scoped(scope, || {
-                    write_segments(&index, &sorted, mid..total, budget, options, &written, None)
+                    let (range, ranks) = (mid..total, &ranks);
+                    write_segments(&index, &sorted, range, ranks, budget, options, &written, None)
                 })
                 .map_err(|e| Error::Storage(format!("cannot start a build thread: {e}")))?;
-            let first =
-                write_segments(&index, &sorted, 0..mid, budget, options, &written, Some(progress));
+            let first = write_segments(
+                &index,
+                &sorted,
+                0..mid,
+                &ranks,
+                budget,
+                options,
+                &written,
+                Some(progress),
+            );
             let second =
                 second.join().map_err(|_| Error::Storage("the build thread failed".into()))?;
             let mut done = first?;
@@ -217,7 +238,8 @@ fn write_generation(
             Ok::<_, Error>(done)
         })?
     } else {
-        write_segments(&index, &sorted, 0..total, budget, options, &written, Some(progress))?
+        let range = 0..total;
+        write_segments(&index, &sorted, range, &ranks, budget, options, &written, Some(progress))?
     };
     let opstamp = total as u64;
     sorted.remove_spill()?;
@@ -271,12 +293,14 @@ fn write_generation(
 }
 
 /// Writes the sorted documents of `range` into segments, in order, each finished when full (see
-/// `BuildOptions`) and the last one at the end. Counts what it writes in `written`; with
-/// `progress`, reports the count (of every thread) as it goes.
+/// `BuildOptions`) and the last one at the end, with their listings' ranks. Counts what it
+/// writes in `written`; with `progress`, reports the count (of every thread) as it goes.
+#[allow(clippy::too_many_arguments)]
 fn write_segments(
     index: &tantivy::Index,
     sorted: &Sorted,
     range: std::ops::Range<usize>,
+    ranks: &Ranks,
     budget: usize,
     options: BuildOptions,
     written: &AtomicU64,
@@ -287,7 +311,9 @@ fn write_segments(
     let mut current: Option<SegmentInProgress> = None;
     // A document's opstamp is its position: unique across the threads, in doc order.
     let mut opstamp = range.start as u64;
-    while let Some(document) = docs.next_doc()? {
+    let fields = Fields::new(&index.schema())?;
+    while let Some((number, mut document)) = docs.next_doc()? {
+        ranks.add_to(&mut document, &fields, number)?;
         let seg = match &mut current {
             Some(seg) => seg,
             None => current.insert(SegmentInProgress::new(index)?),
@@ -334,6 +360,7 @@ struct Work {
     first: u64,
     listings: Vec<Listing>,
     into: Batch,
+    names: Keys,
 }
 
 /// The documents of a batch, and its listings, handed back to be freed by the thread that
@@ -342,6 +369,153 @@ struct Work {
 struct Built {
     documents: Batch,
     listings: Vec<Listing>,
+    /// The folded names of the listings (`text::sort_key`), in input order.
+    names: Keys,
+}
+
+/// What reading the listings gave: their documents sorted, how many, and what their ranks are
+/// computed from.
+struct Read {
+    sorted: Sorted,
+    count: u64,
+    /// Every id, with the input number of its listing.
+    ids: foldhash::HashMap<String, u64>,
+    /// The folded name of every listing, by input number.
+    names: Keys,
+}
+
+/// Strings one after the other in one buffer, by number (one allocation for all, not one each):
+/// the folded names of a batch, then of the whole build.
+#[derive(Debug, Default)]
+struct Keys {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Keys {
+    fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn append(&mut self, other: &Keys) {
+        let base = self.text.len();
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|e| base + e));
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+}
+
+/// The rank of every listing's id and folded name among those of the build, by input number.
+/// A build computes them once every listing is read, between its two stages, and writes them
+/// into the documents as they go to tantivy (see `schema` on why ranks rather than strings).
+#[derive(Debug)]
+struct Ranks {
+    id: Vec<u32>,
+    name: Vec<u32>,
+}
+
+impl Ranks {
+    /// Sorts the ids (on this thread) and the names (on another) and writes the sorted ids into
+    /// the generation's id dictionary (`schema::IDS`) in `dir`.
+    fn of(ids: foldhash::HashMap<String, u64>, names: &Keys, dir: &Path) -> Result<Ranks> {
+        let n = names.len();
+        if u32::try_from(n).is_err() {
+            return Err(Error::Storage(format!("{n} listings: an index holds at most 2^32")));
+        }
+        std::thread::scope(|scope| {
+            let name = std::thread::Builder::new()
+                .name("iop-index-ranks".into())
+                .spawn_scoped(scope, || {
+                    // The distinct names first (names repeat: chains, "Recovery Center"), then
+                    // those sorted: by their first eight bytes, and by the whole name only where
+                    // those are equal, so most comparisons touch no string (the names are
+                    // scattered in memory).
+                    let mut distinct: Vec<&str> = Vec::new();
+                    let mut seen: foldhash::HashMap<&str, u32> = foldhash::HashMap::default();
+                    let of: Vec<u32> = (0..n)
+                        .map(|i| {
+                            let name = names.get(i);
+                            *seen.entry(name).or_insert_with(|| {
+                                distinct.push(name);
+                                distinct.len() as u32 - 1
+                            })
+                        })
+                        .collect();
+                    drop(seen);
+                    let mut order: Vec<(u64, u32)> =
+                        distinct.iter().zip(0..).map(|(name, d)| (prefix(name), d)).collect();
+                    order.sort_unstable_by(|(pa, a), (pb, b)| {
+                        pa.cmp(pb).then_with(|| distinct[*a as usize].cmp(distinct[*b as usize]))
+                    });
+                    let mut rank_of = vec![0u32; distinct.len()];
+                    for (rank, (_, d)) in (0..).zip(&order) {
+                        rank_of[*d as usize] = rank;
+                    }
+                    // Equal names, equal ranks: the id decides between them.
+                    of.into_iter().map(|d| rank_of[d as usize]).collect::<Vec<u32>>()
+                })
+                .map_err(|e| Error::Storage(format!("cannot start a build thread: {e}")))?;
+            // (By their first eight bytes first, as the names.)
+            let mut sorted: Vec<(u64, String, u64)> =
+                ids.into_iter().map(|(id, number)| (prefix(&id), id, number)).collect();
+            sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+            let mut id = vec![0u32; n];
+            for (rank, (_, _, number)) in sorted.iter().enumerate() {
+                id[*number as usize] = rank as u32;
+            }
+            write_ids(&dir.join(schema::IDS), sorted.iter().map(|(_, id, _)| id.as_str()))?;
+            let name = name.join().map_err(|_| Error::Storage("the build thread failed".into()))?;
+            Ok(Ranks { id, name })
+        })
+    }
+
+    /// Adds the ranks of the `number`-th listing to its document.
+    fn add_to(&self, doc: &mut TantivyDocument, f: &Fields, number: u64) -> Result<()> {
+        let (Some(id), Some(name)) = (self.id.get(number as usize), self.name.get(number as usize))
+        else {
+            return Err(Error::Storage(format!("no rank for listing {number}")));
+        };
+        doc.add_u64(f.id_rank, u64::from(*id));
+        doc.add_u64(f.name_rank, u64::from(*name));
+        Ok(())
+    }
+}
+
+/// The first eight bytes of a string as a number (zeros past its end): numbers in the order of
+/// the strings, equal when the strings share those bytes.
+fn prefix(s: &str) -> u64 {
+    let mut b = [0u8; 8];
+    let n = s.len().min(8);
+    b[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u64::from_be_bytes(b)
+}
+
+/// Writes sorted ids into an id dictionary (`schema::IDS`); `build` syncs it with the rest.
+fn write_ids<'a>(path: &Path, sorted: impl Iterator<Item = &'a str>) -> Result<()> {
+    let file = fs::File::create(path).map_err(io_err(path))?;
+    // (`Dictionary` with its default type: no values, only the keys and their ordinals.)
+    let mut dict = <tantivy::columnar::Dictionary>::builder(std::io::BufWriter::new(file))
+        .map_err(io_err(path))?;
+    for id in sorted {
+        dict.insert(id.as_bytes(), &()).map_err(io_err(path))?;
+    }
+    let out = dict.finish().map_err(io_err(path))?;
+    out.into_inner().map_err(|e| io_err(path)(e.into_error()))?;
+    Ok(())
 }
 
 /// Turns the listings into documents and sorts them, on two threads: this one reads the
@@ -355,7 +529,7 @@ fn sort_documents(
     listings: impl IntoIterator<Item = std::result::Result<Listing, String>>,
     progress: &mut dyn FnMut(Progress),
     sorter: Sorter,
-) -> Result<(Sorted, u64)> {
+) -> Result<Read> {
     std::thread::scope(|scope| {
         let (to_worker, work) = mpsc::sync_channel::<Work>(QUEUED);
         let (built_tx, built) = mpsc::channel::<Result<Built>>();
@@ -371,19 +545,28 @@ fn sort_documents(
             })
             .map_err(|e| Error::Storage(format!("cannot start a build thread: {e}")))?;
         let mut here = DocBuilder::new(fields);
-        let mut queue = InOrder { pending: VecDeque::new(), built, sorter, spares: Vec::new() };
+        let mut queue = InOrder {
+            pending: VecDeque::new(),
+            built,
+            sorter,
+            names: Keys::default(),
+            spares: Vec::new(),
+        };
         // foldhash rather than std's SipHash: hashing the ids was a tenth of this thread's own
         // work (callgrind), and the input is the operator's own file, not an adversary's.
-        let mut seen: foldhash::HashSet<String> = foldhash::HashSet::default();
+        // The ids seen, with their listing's number: repeated ids stop the build, and the ids
+        // are ranked at the end (`Ranks`).
+        let mut seen: foldhash::HashMap<String, u64> = foldhash::HashMap::default();
         let mut count: u64 = 0;
         let mut listings = listings.into_iter();
         let result = loop {
-            let Built { documents: into, listings: spare } =
+            let Built { documents: into, listings: spare, names } =
                 queue.spares.pop().unwrap_or_else(|| Built {
                     documents: Batch::default(),
                     listings: Vec::with_capacity(BATCH),
+                    names: Keys::default(),
                 });
-            let mut w = Work { first: count, listings: spare, into };
+            let mut w = Work { first: count, listings: spare, into, names };
             // What stops the build here: a listing that could not be read, or a repeated id.
             let mut stop = None;
             for item in listings.by_ref().take(BATCH) {
@@ -394,7 +577,7 @@ fn sort_documents(
                         break;
                     }
                 };
-                if !seen.insert(listing.id.clone()) {
+                if seen.insert(listing.id.clone(), count).is_some() {
                     stop = Some(Error::Listing {
                         number: count + 1,
                         id: listing.id,
@@ -434,7 +617,7 @@ fn sort_documents(
         // A panic there is the cause of whatever went wrong here.
         worker.join().map_err(|_| Error::Storage("the build thread failed".into()))?;
         result?;
-        Ok((queue.sorter.finish()?, count))
+        Ok(Read { sorted: queue.sorter.finish()?, count, ids: seen, names: queue.names })
     })
 }
 
@@ -445,6 +628,8 @@ struct InOrder {
     pending: VecDeque<Option<Result<Built>>>,
     built: mpsc::Receiver<Result<Built>>,
     sorter: Sorter,
+    /// The folded names of the appended batches.
+    names: Keys,
     /// Appended batches, emptied, for the next ones (no allocation per batch).
     spares: Vec<Built>,
 }
@@ -469,7 +654,9 @@ impl InOrder {
             if let Some(answer) = self.pending.pop_front().flatten() {
                 let mut built = answer?;
                 self.sorter.append(&built.documents)?;
+                self.names.append(&built.names);
                 built.documents.clear();
+                built.names.clear();
                 // The listings are freed here, on the thread that read them.
                 built.listings.clear();
                 self.spares.push(built);
@@ -538,6 +725,9 @@ pub(crate) struct DocBuilder {
     joined: String,
     /// The stored form of the listing (`codec`).
     stored: String,
+    /// The folded name of the last listing written (`text::sort_key`), ranked at the end of
+    /// the reading (`Ranks`).
+    name_key: String,
 }
 
 impl DocBuilder {
@@ -549,17 +739,28 @@ impl DocBuilder {
             phrases: BTreeSet::new(),
             joined: String::new(),
             stored: String::new(),
+            name_key: String::new(),
         }
     }
 
     /// Writes the documents of a batch of listings into its buffer.
     fn write_batch(&mut self, w: Work) -> Result<Built> {
-        let mut documents = w.into;
+        let (mut documents, mut names) = (w.into, w.names);
         documents.clear();
+        names.clear();
         for (number, listing) in (w.first..).zip(&w.listings) {
-            documents.push(geo_key(listing), |record| self.write(listing, number, record))?;
+            documents.push(geo_key(listing), number, |record| {
+                self.write(listing, number, record)?;
+                names.push(self.name_key());
+                Ok(())
+            })?;
         }
-        Ok(Built { documents, listings: w.listings })
+        Ok(Built { documents, listings: w.listings, names })
+    }
+
+    /// The folded name of the listing [`DocBuilder::write`] wrote last.
+    fn name_key(&self) -> &str {
+        &self.name_key
     }
 
     /// Writes the document of a listing, the `number`-th of the build (0-based, for
@@ -567,7 +768,6 @@ impl DocBuilder {
     pub(crate) fn write(&mut self, l: &Listing, number: u64, doc: &mut impl DocSink) -> Result<()> {
         validate(l, number)?;
         let f = &self.fields;
-        doc.text(f.id, &l.id);
         // A field's values go to tantivy as one text: it indexes a text with one token stream,
         // however many tokens it has, and a value at a time cost a stream each. `name` and
         // `body` get their analysed texts joined by spaces (the same terms and frequencies: they
@@ -579,7 +779,8 @@ impl DocBuilder {
         // each text apart, so that no phrase spans two of them.
         self.phrases.clear();
         self.text.analyse(&l.name);
-        doc.text(f.name_sort, text::sort_key(&self.text));
+        self.name_key.clear();
+        self.name_key.push_str(text::sort_key(&self.text));
         text::phrase_terms(true, &self.text, &mut self.phrases);
         self.joined.clear();
         self.joined.push_str(self.text.joined());
@@ -680,7 +881,8 @@ mod tests {
 
     use super::*;
 
-    /// Listings in scrambled order, many at the same point (equal keys), some without one.
+    /// Listings in scrambled order, many at the same point (equal keys), some without one; ids
+    /// whose order is not the input order, and many listings with the same name.
     fn scrambled(n: u64) -> Vec<Listing> {
         (0..n)
             .map(|i| {
@@ -691,13 +893,59 @@ mod tests {
                     approximate: false,
                 });
                 Listing {
-                    id: format!("l{i:06}"),
-                    name: format!("Listing {i}"),
+                    id: format!("l{:05}-{i}", (i * 7919) % 10007),
+                    name: format!("Listing {}", (i * 31) % 101),
                     location,
                     ..Listing::default()
                 }
             })
             .collect()
+    }
+
+    /// Every document's id and name ranks are those of its listing's id and folded name among
+    /// all the listings (equal names, equal ranks), and the id dictionary holds the ids in order.
+    fn check_ranks(dir: &Path, listings: &[Listing], what: &str) {
+        let mut ids: Vec<&str> = listings.iter().map(|l| l.id.as_str()).collect();
+        ids.sort_unstable();
+        let folded = |name: &str| {
+            let mut a = text::Analysed::new();
+            a.analyse(name);
+            text::sort_key(&a).to_owned()
+        };
+        let mut names: Vec<String> = listings.iter().map(|l| folded(&l.name)).collect();
+        names.sort_unstable();
+        names.dedup();
+        let generation = dir.join(store::read_current(dir).expect("current"));
+        let index = tantivy::Index::open_in_dir(&generation).expect("open");
+        let searcher = index.reader().expect("reader").searcher();
+        let listing = index.schema().get_field(schema::LISTING).expect("listing");
+        let mut seen = 0;
+        for (ord, seg) in searcher.segment_readers().iter().enumerate() {
+            let id_rank = seg.fast_fields().u64(schema::ID_RANK).expect("id_rank");
+            let name_rank = seg.fast_fields().u64(schema::NAME_RANK).expect("name_rank");
+            for doc in 0..seg.max_doc() {
+                let stored: tantivy::TantivyDocument =
+                    searcher.doc(tantivy::DocAddress::new(ord as u32, doc)).expect("doc");
+                let text = stored.get_first(listing).and_then(|v| v.as_str()).expect("stored");
+                let l = crate::codec::decode(text).expect("listing");
+                let rank = ids.binary_search(&l.id.as_str()).expect("id") as u64;
+                assert_eq!(id_rank.first(doc), Some(rank), "{what}: id rank of {}", l.id);
+                let rank = names.binary_search(&folded(&l.name)).expect("name") as u64;
+                assert_eq!(name_rank.first(doc), Some(rank), "{what}: name rank of {}", l.id);
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, listings.len(), "{what}");
+        let bytes = fs::read(generation.join(schema::IDS)).expect("ids");
+        let dict =
+            <tantivy::columnar::Dictionary>::from_bytes(tantivy::directory::OwnedBytes::new(bytes))
+                .expect("dictionary");
+        assert_eq!(dict.num_terms(), ids.len(), "{what}");
+        let mut term = Vec::new();
+        for (rank, id) in ids.iter().enumerate() {
+            assert!(dict.ord_to_term(rank as u64, &mut term).expect("term"), "{what}");
+            assert_eq!(term, str::as_bytes(id), "{what}: id of rank {rank}");
+        }
     }
 
     /// (geo_key, id) of every document, in doc address order (segment by segment).
@@ -748,6 +996,7 @@ mod tests {
                 .expect("build");
             let what = format!("{options:?}");
             assert_eq!(doc_order(dir.path()), expected, "{what}");
+            check_ranks(dir.path(), &listings, &what);
             let generation = dir.path().join(store::read_current(dir.path()).expect("current"));
             let index = tantivy::Index::open_in_dir(&generation).expect("open");
             let segments = index.searchable_segment_ids().expect("segments");

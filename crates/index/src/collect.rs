@@ -24,7 +24,7 @@ use iop_core::distance::haversine_m;
 use iop_core::listing::Tri;
 use iop_core::{Group, Vocabulary};
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{ColumnValues, StrColumn};
+use tantivy::columnar::ColumnValues;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{BitSet, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, Term};
 
@@ -140,21 +140,6 @@ pub(crate) struct Candidate {
     pub score: Score,
     pub distance_m: Option<f64>,
     pub virtual_match: bool,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-enum Primary {
-    Num(f64),
-    Text(String),
-}
-
-fn cmp_primary(a: &Primary, b: &Primary) -> Ordering {
-    match (a, b) {
-        (Primary::Num(x), Primary::Num(y)) => x.total_cmp(y),
-        (Primary::Text(x), Primary::Text(y)) => x.cmp(y),
-        (Primary::Num(_), Primary::Text(_)) => Ordering::Less,
-        (Primary::Text(_), Primary::Num(_)) => Ordering::Greater,
-    }
 }
 
 /// What one search found.
@@ -375,23 +360,13 @@ fn postings_bitset(seg: &SegmentReader, term: &Term) -> tantivy::Result<BitSet> 
     Ok(set)
 }
 
-/// The string of a dictionary ordinal (empty if missing).
-fn resolve(col: &Option<StrColumn>, ord: u64, buf: &mut String) -> String {
-    buf.clear();
-    match col {
-        Some(c) if c.ord_to_str(ord, buf).unwrap_or(false) => buf.clone(),
-        _ => String::new(),
-    }
-}
-
-/// What one segment found: counts, and its best entries with what is needed to compare them
-/// with other segments' (resolved only when there are several).
+/// What one segment found: counts, and its best entries in order (their keys and ties compare
+/// with other segments').
 pub(crate) struct SegmentFound {
     total: u64,
     counts: [[u64; 64]; WORDS],
     segment: SegmentOrdinal,
     entries: Vec<Entry>,
-    hot: Arc<Hot>,
 }
 
 impl Entry {
@@ -472,8 +447,7 @@ impl Collector for SearchCollector {
         let with_hits = fruits.iter().filter(|f| !f.entries.is_empty()).count();
         let (offset, per_page) = (self.plan.offset, self.plan.per_page);
         let page = if with_hits <= 1 {
-            // One segment (the usual case: builds merge to one): its order by (key, id
-            // ordinal) is already the order by (key, id).
+            // One segment (the usual case: builds merge to one): its entries are in order.
             fruits
                 .into_iter()
                 .flat_map(|f| {
@@ -484,23 +458,17 @@ impl Collector for SearchCollector {
                 .take(per_page)
                 .collect()
         } else {
-            // Ordinals differ between segments: compare the real name and id.
-            let mut all: Vec<(Primary, String, Candidate)> = Vec::new();
-            for f in fruits {
-                let mut text = String::new();
-                for e in &f.entries {
-                    let primary = if self.plan.order == Order::Name {
-                        let ord = f.hot.name_ord[e.doc as usize];
-                        Primary::Text(resolve(&f.hot.names, u64::from(ord), &mut text))
-                    } else {
-                        Primary::Num(e.key)
-                    };
-                    let id = resolve(&f.hot.ids, e.tie, &mut text);
-                    all.push((primary, id, e.candidate(f.segment)));
-                }
-            }
-            all.sort_by(|a, b| cmp_primary(&a.0, &b.0).then_with(|| a.1.cmp(&b.1)));
-            all.into_iter().skip(offset).take(per_page).map(|(_, _, c)| c).collect()
+            // Keys and ties compare across segments: name and id ranks are the generation's.
+            let mut all: Vec<(Entry, SegmentOrdinal)> = fruits
+                .into_iter()
+                .flat_map(|f| {
+                    let segment = f.segment;
+                    f.entries.into_iter().map(move |e| (e, segment))
+                })
+                .collect();
+            // (Ties are ranks of distinct ids: no two entries are equal.)
+            all.sort();
+            all.into_iter().skip(offset).take(per_page).map(|(e, s)| e.candidate(s)).collect()
         };
         Ok(Found { total, counts, page })
     }
@@ -713,7 +681,6 @@ impl SegmentCollector for SegmentSearch {
             counts: self.counters.counts(),
             segment: self.segment,
             entries: self.heap.into_sorted_vec(),
-            hot: self.hot,
         }
     }
 }

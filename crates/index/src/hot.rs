@@ -5,20 +5,18 @@
 //! readers that is a dynamic call and a bit-unpacking per value, which at a million listings was
 //! most of a search's time; from arrays it is a load. The cost is memory, about 40 bytes per
 //! listing (40 MB for a million), paid once per generation, and an open time of a few
-//! milliseconds per hundred thousand listings. The doc of each id ordinal is kept too: lookups
-//! by id go through the id column's dictionary (the id is not an indexed term).
+//! milliseconds per hundred thousand listings. The docs in id order are kept too: a lookup by id
+//! finds the id's rank in the generation's id dictionary, then its doc here (the id is not an
+//! indexed term).
 
 use std::sync::Arc;
 
-use tantivy::columnar::{Column, ColumnValues, StrColumn};
+use tantivy::columnar::{Column, ColumnValues};
 use tantivy::index::SegmentId;
 use tantivy::{Searcher, SegmentReader};
 
 use crate::layout::WORDS;
 use crate::schema;
-
-/// Ordinal of a listing without a value.
-pub(crate) const NO_ORD: u32 = u32::MAX;
 
 /// One segment's hot columns, indexed by doc id.
 pub(crate) struct Hot {
@@ -27,15 +25,13 @@ pub(crate) struct Hot {
     /// Latitude and longitude; NaN without a location.
     pub lat: Vec<f64>,
     pub lon: Vec<f64>,
-    /// Ordinal of the id in this segment's dictionary (ordinals sort like the ids).
+    /// The rank of the id among the generation's (`schema::ID_RANK`): ranks sort like the
+    /// ids, in every segment.
     pub id_ord: Vec<u32>,
-    /// The doc of each id ordinal (the inverse of `id_ord`): lookups by id.
-    pub doc_of_id: Vec<u32>,
-    /// Ordinal of the folded name (for sorting by name).
+    /// This segment's docs in id order: lookups by id.
+    pub by_id: Vec<u32>,
+    /// The rank of the folded name (`schema::NAME_RANK`), for sorting by name.
     pub name_ord: Vec<u32>,
-    /// The dictionaries, to turn ordinals back into strings when segments are merged.
-    pub ids: Option<StrColumn>,
-    pub names: Option<StrColumn>,
 }
 
 impl std::fmt::Debug for Hot {
@@ -72,37 +68,49 @@ fn f64_values(seg: &SegmentReader, name: &str) -> tantivy::Result<Vec<f64>> {
     Ok(values(col.first_or_default_col(f64::NAN), seg.max_doc()))
 }
 
-fn ords(seg: &SegmentReader, name: &str) -> tantivy::Result<(Vec<u32>, Option<StrColumn>)> {
-    let Some(col) = seg.fast_fields().str(name)? else {
-        return Ok((vec![NO_ORD; seg.max_doc() as usize], None));
-    };
-    let ords = values(col.ords().clone().first_or_default_col(u64::MAX), seg.max_doc());
-    let ords = ords.into_iter().map(|o| u32::try_from(o).unwrap_or(NO_ORD)).collect();
-    Ok((ords, Some(col)))
+/// The docs of a segment in rank order. A segment that holds a whole generation (what a build
+/// makes) holds every rank once, and this is the inverse permutation, made in one pass; several
+/// segments share the ranks, and each sorts its own.
+fn docs_by_rank(ranks: &[u32]) -> Vec<u32> {
+    let mut by_rank = vec![u32::MAX; ranks.len()];
+    for (doc, rank) in ranks.iter().enumerate() {
+        match by_rank.get_mut(*rank as usize) {
+            Some(slot) if *slot == u32::MAX => *slot = doc as u32,
+            _ => {
+                let mut docs: Vec<u32> = (0..ranks.len() as u32).collect();
+                docs.sort_unstable_by_key(|doc| ranks[*doc as usize]);
+                return docs;
+            }
+        }
+    }
+    by_rank
+}
+
+/// A rank column (ranks are below 2^32: a build refuses more listings).
+fn ranks(seg: &SegmentReader, name: &str) -> tantivy::Result<Vec<u32>> {
+    let ranks = u64_values(seg, name)?;
+    Ok(ranks.into_iter().map(|r| u32::try_from(r).unwrap_or(u32::MAX)).collect())
 }
 
 impl Hot {
+    /// The doc of the listing whose id has `rank`, if it is in this segment.
+    pub(crate) fn doc_of_rank(&self, rank: u32) -> Option<u32> {
+        let at = self.by_id.binary_search_by_key(&rank, |doc| self.id_ord[*doc as usize]).ok()?;
+        Some(self.by_id[at])
+    }
+
     fn load(seg: &SegmentReader) -> tantivy::Result<Hot> {
         let (b0, b1) = (u64_values(seg, schema::BITS[0])?, u64_values(seg, schema::BITS[1])?);
-        let (id_ord, ids) = ords(seg, schema::ID)?;
-        let (name_ord, names) = ords(seg, schema::NAME_SORT)?;
-        let distinct = ids.as_ref().map_or(0, |c| c.dictionary().num_terms());
-        let mut doc_of_id = vec![NO_ORD; distinct];
-        for (doc, ord) in id_ord.iter().enumerate() {
-            if let Some(slot) = doc_of_id.get_mut(*ord as usize) {
-                *slot = doc as u32;
-            }
-        }
+        let id_ord = ranks(seg, schema::ID_RANK)?;
+        let by_id = docs_by_rank(&id_ord);
         Ok(Hot {
             segment_id: seg.segment_id(),
             bits: b0.into_iter().zip(b1).map(|(a, b)| [a, b]).collect(),
             lat: f64_values(seg, schema::LAT)?,
             lon: f64_values(seg, schema::LON)?,
             id_ord,
-            doc_of_id,
-            name_ord,
-            ids,
-            names,
+            by_id,
+            name_ord: ranks(seg, schema::NAME_RANK)?,
         })
     }
 }
@@ -126,5 +134,21 @@ impl HotSet {
         self.segments.iter().find(|h| h.segment_id == id).cloned().ok_or_else(|| {
             tantivy::TantivyError::InvalidArgument(format!("segment {id:?} has no hot columns"))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_by_rank_of_a_whole_generation_and_of_a_part() {
+        // Every rank once: the inverse permutation.
+        assert_eq!(docs_by_rank(&[2, 0, 3, 1]), vec![1, 3, 0, 2]);
+        // A segment of a larger generation: ranks beyond its length, in order all the same.
+        assert_eq!(docs_by_rank(&[7, 2, 9, 4]), vec![1, 3, 0, 2]);
+        // Ranks within its length but not all of them.
+        assert_eq!(docs_by_rank(&[3, 1, 6, 0]), vec![3, 1, 0, 2]);
+        assert_eq!(docs_by_rank(&[]), Vec::<u32>::new());
     }
 }

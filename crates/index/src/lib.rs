@@ -22,11 +22,10 @@ the top of the requested order. Filter semantics are those of
 
 What keeps it fast: the index is in Hilbert curve order (a build sorts its documents itself,
 module `sort`), so the listings of an area have neighbouring doc ids; the attribute words,
-points and id ordinals of every listing are decoded into arrays when a generation opens (`hot`,
-about 40 bytes per listing); facet counts are added
-sixteen bit-lanes at a time; typos and prefixes are expanded to the terms they reach once per
-query; multi-word synonyms are found at indexing time (`phrase` terms), so no field needs
-positions.
+points and id and name ranks of every listing are decoded into arrays when a generation opens
+(`hot`, about 40 bytes per listing); facet counts are added sixteen bit-lanes at a time; typos
+and prefixes are expanded to the terms they reach once per query; multi-word synonyms are found
+at indexing time (`phrase` terms), so no field needs positions.
 */
 #![warn(missing_docs)]
 

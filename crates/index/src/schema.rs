@@ -1,8 +1,17 @@
 //! The tantivy schema: every field named once, resolved once into [`Fields`].
 //!
 //! What each field is for:
-//! - `id` (raw, fast): the tie-break of every sort, and lookups by id (through the column's
-//!   dictionary and `hot`; not indexed: a term per listing made a large share of the build).
+//! - `id_rank` (u64, fast): the rank of the listing's id among all the ids of its generation,
+//!   the tie-break of every sort. The ids themselves are in the generation's id dictionary
+//!   ([`IDS`]: the sorted ids, so an id's ordinal there is its rank), through which a listing is
+//!   found by id (`hot` gives the doc of a rank).
+//!
+//!   Ranks rather than string columns (`id` and `name_sort` up to version 6): a large build
+//!   merges the segments of its two halves, and merging a string column merges its dictionary
+//!   and rewrites every ordinal. With ranks, a 400,000-listing build ran 4% fewer instructions,
+//!   its merge 15% fewer (callgrind). Ranks also order the same in every segment, so results
+//!   from several segments compare without their strings. (Not an indexed term either: a term
+//!   per listing made a large share of the build.)
 //! - `name` (text): the name and the alternative name, boosted at query time.
 //! - `body` (text): description and raw service names.
 //!
@@ -31,7 +40,8 @@
 //! - `geo_key` (u64, fast): the listing's position on a Hilbert curve; a build writes the
 //!   documents in its order (see `sort`), so listings near each other have neighbouring doc
 //!   ids (see `geo::hilbert_key`).
-//! - `name_sort` (raw, fast): the folded name, for sorting by name.
+//! - `name_rank` (u64, fast): the rank of the folded name (`text::sort_key`) among those of the
+//!   generation, equal names equal ranks: the key of the sort by name.
 //! - `listing` (text, stored only): the whole listing in its stored form (`codec`: its fields
 //!   in order, lengths as ASCII digits; JSON up to version 4). A string rather than bytes:
 //!   tantivy reads stored strings in one copy, bytes one by one.
@@ -47,9 +57,9 @@ use crate::{Error, Result};
 /// The version of the on-disk layout. Bump it whenever a field, a tokenizer or the meaning of
 /// an indexed value changes: an index of another version is refused with a message asking to
 /// rebuild it with `iop index`.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
-pub(crate) const ID: &str = "id";
+pub(crate) const ID_RANK: &str = "id_rank";
 pub(crate) const NAME: &str = "name";
 pub(crate) const BODY: &str = "body";
 pub(crate) const PHRASE: &str = "phrase";
@@ -61,8 +71,13 @@ pub(crate) const LAT: &str = "lat";
 pub(crate) const LON: &str = "lon";
 pub(crate) const CELL: &str = "cell";
 pub(crate) const GEO_KEY: &str = "geo_key";
-pub(crate) const NAME_SORT: &str = "name_sort";
+pub(crate) const NAME_RANK: &str = "name_rank";
 pub(crate) const LISTING: &str = "listing";
+
+/// The generation's id dictionary, beside the tantivy files: every id, sorted, in a tantivy
+/// sstable dictionary (`tantivy::columnar::Dictionary`, what a string column keeps its terms
+/// in), so that the ordinal of an id is its rank (`id_rank`).
+pub(crate) const IDS: &str = "ids.sstable";
 
 /// The tokenizer of `name` and `body`: their text arrives analysed (simple word split, lower
 /// case, ASCII folding: `Español` -> `espanol`, see `text::analyzer`) with its tokens joined by
@@ -83,7 +98,7 @@ pub(crate) fn register_tokenizers(index: &tantivy::Index) {
 /// Every field handle, resolved once.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fields {
-    pub id: Field,
+    pub id_rank: Field,
     pub name: Field,
     pub body: Field,
     pub phrase: Field,
@@ -95,7 +110,7 @@ pub(crate) struct Fields {
     pub lon: Field,
     pub cell: Field,
     pub geo_key: Field,
-    pub name_sort: Field,
+    pub name_rank: Field,
     pub listing: Field,
 }
 
@@ -115,7 +130,7 @@ pub(crate) fn schema() -> Schema {
             .set_index_option(IndexRecordOption::Basic)
             .set_fieldnorms(true),
     );
-    b.add_text_field(ID, FAST);
+    b.add_u64_field(ID_RANK, FAST);
     b.add_text_field(NAME, text.clone());
     b.add_text_field(BODY, text);
     b.add_text_field(PHRASE, keywords.clone());
@@ -129,7 +144,7 @@ pub(crate) fn schema() -> Schema {
     b.add_f64_field(LON, FAST);
     b.add_u64_field(CELL, NumericOptions::from(INDEXED));
     b.add_u64_field(GEO_KEY, FAST);
-    b.add_text_field(NAME_SORT, FAST);
+    b.add_u64_field(NAME_RANK, FAST);
     b.add_text_field(LISTING, STORED);
     b.build()
 }
@@ -143,7 +158,7 @@ impl Fields {
                 .map_err(|_| Error::Storage(format!("the index has no field {name:?}")))
         };
         Ok(Fields {
-            id: f(ID)?,
+            id_rank: f(ID_RANK)?,
             name: f(NAME)?,
             body: f(BODY)?,
             phrase: f(PHRASE)?,
@@ -155,7 +170,7 @@ impl Fields {
             lon: f(LON)?,
             cell: f(CELL)?,
             geo_key: f(GEO_KEY)?,
-            name_sort: f(NAME_SORT)?,
+            name_rank: f(NAME_RANK)?,
             listing: f(LISTING)?,
         })
     }

@@ -14,7 +14,9 @@ use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, DocId, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    Directory, DocAddress, DocId, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
 
 use crate::collect::{FilterPlan, Order, Plan, SearchCollector};
 use crate::hot::HotSet;
@@ -36,6 +38,8 @@ pub struct Index {
     _reader: IndexReader,
     searcher: Searcher,
     hot: Arc<HotSet>,
+    /// The generation's ids, sorted (`schema::IDS`): an id's ordinal is its rank.
+    ids: tantivy::columnar::Dictionary,
 }
 
 impl std::fmt::Debug for Index {
@@ -57,6 +61,9 @@ impl Index {
         meta.check(dir)?;
         let directory = crate::files::ServedDirectory::open(&path)
             .map_err(|e| Error::Storage(format!("{}: {e}", path.display())))?;
+        // The id dictionary is not tantivy's own file: read through this directory, not the
+        // index's (which expects tantivy's footer on every file).
+        let ids_file = directory.open_read(Path::new(schema::IDS));
         let index = tantivy::Index::open(directory)?;
         schema::register_tokenizers(&index);
         let fields = Fields::new(&index.schema())?;
@@ -71,7 +78,31 @@ impl Index {
             )));
         }
         let hot = Arc::new(HotSet::load(&searcher)?);
-        Ok(Index { generation, path, stats: meta.stats(), fields, _reader: reader, searcher, hot })
+        let ids_path = path.join(schema::IDS);
+        let ids = ids_file
+            .map_err(|e| Error::Storage(format!("{}: {e}", ids_path.display())))
+            .and_then(|file| {
+                tantivy::columnar::Dictionary::open(file)
+                    .map_err(|e| Error::Storage(format!("{}: {e}", ids_path.display())))
+            })?;
+        if ids.num_terms() as u64 != meta.listings {
+            return Err(Error::Storage(format!(
+                "{} holds {} ids but its generation.json says {} listings",
+                ids_path.display(),
+                ids.num_terms(),
+                meta.listings
+            )));
+        }
+        Ok(Index {
+            generation,
+            path,
+            stats: meta.stats(),
+            fields,
+            _reader: reader,
+            searcher,
+            hot,
+            ids,
+        })
     }
 
     /// The generation's directory name (`gen-000007`).
@@ -104,18 +135,18 @@ impl Index {
     }
 
     fn address_of(&self, id: &str) -> Result<Option<DocAddress>> {
-        // The id column's dictionary gives the id's ordinal, `hot` the doc of the ordinal.
+        // The id dictionary gives the id's rank, `hot` the doc of the rank.
+        let Some(rank) = self
+            .ids
+            .term_ord(id.as_bytes())
+            .map_err(|e| Error::Storage(format!("reading the id dictionary: {e}")))?
+        else {
+            return Ok(None);
+        };
+        let rank = u32::try_from(rank).map_err(|_| Error::Storage(format!("id rank {rank}")))?;
         for (ord, seg) in self.searcher.segment_readers().iter().enumerate() {
-            let hot = self.hot.get(seg)?;
-            let Some(ids) = &hot.ids else { continue };
-            let found = ids
-                .dictionary()
-                .term_ord(id.as_bytes())
-                .map_err(|e| Error::Storage(format!("reading the id dictionary: {e}")))?;
-            if let Some(doc) = found.and_then(|o| hot.doc_of_id.get(o as usize))
-                && *doc != crate::hot::NO_ORD
-            {
-                return Ok(Some(DocAddress::new(ord as u32, *doc)));
+            if let Some(doc) = self.hot.get(seg)?.doc_of_rank(rank) {
+                return Ok(Some(DocAddress::new(ord as u32, doc)));
             }
         }
         Ok(None)

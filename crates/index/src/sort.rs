@@ -11,9 +11,10 @@
 //! as a merge of the runs, and go to tantivy in that order.
 //!
 //! Records are private to a build (the spill file lives in the generation being built and is
-//! removed before it is made current): `u32` length, then for each value a `u16` field, a
+//! removed before it is made current): `u32` length, the listing's input number (`u64`: what
+//! the build looks up its ranks by, see `build::Ranks`), then for each value a `u16` field, a
 //! one-byte type and the value (`u32` length and UTF-8 bytes for text, eight little-endian
-//! bytes for numbers).
+//! bytes for numbers). Numbers are little-endian.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -116,10 +117,11 @@ enum SortedValue<'a> {
     F64(f64),
 }
 
-/// The tantivy document of a record body. (A document type of our own, read by tantivy in
-/// place from the record, measured slower than this copy: tantivy walks a document several
-/// times, and its own type is what it walks fastest.)
-fn decode(mut rest: &[u8]) -> Result<TantivyDocument> {
+/// The input number and tantivy document of a record body. (A document type of our own, read
+/// by tantivy in place from the record, measured slower than this copy: tantivy walks a
+/// document several times, and its own type is what it walks fastest.)
+fn decode(mut rest: &[u8]) -> Result<(u64, TantivyDocument)> {
+    let number = take_u64(&mut rest)?;
     let mut doc = TantivyDocument::with_capacity(rest.len());
     while !rest.is_empty() {
         match next_value(&mut rest)? {
@@ -128,7 +130,7 @@ fn decode(mut rest: &[u8]) -> Result<TantivyDocument> {
             (field, SortedValue::F64(v)) => doc.add_f64(field, v),
         }
     }
-    Ok(doc)
+    Ok((number, doc))
 }
 
 /// Writes the values of a tantivy document into a record sink.
@@ -164,13 +166,14 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
-    /// Adds a document: `write` puts its values into the record.
+    /// Adds the document of the `number`-th listing: `write` puts its values into the record.
     pub(crate) fn push(
         &mut self,
         key: u64,
+        number: u64,
         write: impl FnOnce(&mut Record<'_>) -> Result<()>,
     ) -> Result<()> {
-        push_record(&mut self.bytes, &mut self.records, key, write)
+        push_record(&mut self.bytes, &mut self.records, key, number, write)
     }
 
     /// Empties the batch, keeping its memory.
@@ -180,16 +183,18 @@ impl Batch {
     }
 }
 
-/// Appends a record (a `u32` length, then what `write` puts) to `bytes`, and its key and start
-/// to `records`.
+/// Appends a record (a `u32` length, `number`, then what `write` puts) to `bytes`, and its key
+/// and start to `records`.
 fn push_record(
     bytes: &mut Vec<u8>,
     records: &mut Vec<(u64, u32)>,
     key: u64,
+    number: u64,
     write: impl FnOnce(&mut Record<'_>) -> Result<()>,
 ) -> Result<()> {
     let start = bytes.len();
     bytes.extend_from_slice(&[0; 4]);
+    bytes.extend_from_slice(&number.to_le_bytes());
     write(&mut Record { bytes: &mut *bytes })?;
     let len = u32::try_from(bytes.len() - start - 4)
         .map_err(|_| Error::Storage("a document of over 4 GB".into()))?;
@@ -225,17 +230,18 @@ impl Sorter {
         }
     }
 
-    /// Adds a document: `write` puts its values into the record.
+    /// Adds the document of the `number`-th listing: `write` puts its values into the record.
     #[cfg(test)]
     pub(crate) fn push(
         &mut self,
         key: u64,
+        number: u64,
         write: impl FnOnce(&mut Record<'_>) -> Result<()>,
     ) -> Result<()> {
         if self.bytes.len() >= self.budget {
             self.spill_run()?;
         }
-        push_record(&mut self.bytes, &mut self.records, key, write)
+        push_record(&mut self.bytes, &mut self.records, key, number, write)
     }
 
     /// Adds the documents of a batch, after those added before (so in input order, for
@@ -431,8 +437,8 @@ pub(crate) struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    /// The next document, or `None` at the end.
-    pub(crate) fn next_doc(&mut self) -> Result<Option<TantivyDocument>> {
+    /// The next document and its listing's input number, or `None` at the end.
+    pub(crate) fn next_doc(&mut self) -> Result<Option<(u64, TantivyDocument)>> {
         if self.position >= self.end {
             return Ok(None);
         }
@@ -524,10 +530,17 @@ mod tests {
     fn read_all(sorted: &Sorted, u: Field) -> Vec<u64> {
         let mut r = sorted.reader().expect("reader");
         let mut out = Vec::new();
-        while let Some(doc) = r.next_doc().expect("doc") {
-            out.push(doc.get_first(u).and_then(|v| v.as_u64()).expect("u"));
+        while let Some((number, doc)) = r.next_doc().expect("doc") {
+            let i = doc.get_first(u).and_then(|v| v.as_u64()).expect("u");
+            assert_eq!(number, number_of(i), "the number travels with its record");
+            out.push(i);
         }
         out
+    }
+
+    /// The input number the tests give document `i` (not `i`, so that a mix-up shows).
+    fn number_of(i: u64) -> u64 {
+        i * 3 + 1
     }
 
     /// Keys with many ties, pushed one by one and by batches, sorted in memory and through the
@@ -553,9 +566,9 @@ mod tests {
             let mut batch = Batch::default();
             for i in 0..n {
                 match (i / 7) % 2 {
-                    0 => s.push(key(i), |r| write(i, r)).expect("push"),
+                    0 => s.push(key(i), number_of(i), |r| write(i, r)).expect("push"),
                     _ => {
-                        batch.push(key(i), |r| write(i, r)).expect("batch");
+                        batch.push(key(i), number_of(i), |r| write(i, r)).expect("batch");
                         if i % 7 == 6 || i == n - 1 {
                             s.append(&batch).expect("append");
                             batch.clear();
@@ -572,14 +585,16 @@ mod tests {
                 let mut both = Vec::new();
                 for range in [0..cut, cut..n as usize] {
                     let mut r = sorted.reader_of(range).expect("reader");
-                    while let Some(doc) = r.next_doc().expect("doc") {
-                        both.push(doc.get_first(u).and_then(|v| v.as_u64()).expect("u"));
+                    while let Some((number, doc)) = r.next_doc().expect("doc") {
+                        let i = doc.get_first(u).and_then(|v| v.as_u64()).expect("u");
+                        assert_eq!(number, number_of(i));
+                        both.push(i);
                     }
                 }
                 assert_eq!(both, expected, "budget {budget}, cut at {cut}");
             }
             let mut r = sorted.reader().expect("reader");
-            while let Some(doc) = r.next_doc().expect("doc") {
+            while let Some((_, doc)) = r.next_doc().expect("doc") {
                 let i = doc.get_first(u).and_then(|v| v.as_u64()).expect("u");
                 let text = format!("text é {i}");
                 assert_eq!(doc.get_first(t).and_then(|v| v.as_str()), Some(text.as_str()));
@@ -598,11 +613,13 @@ mod tests {
         doc.add_u64(u, u64::MAX);
         doc.add_f64(f, -0.0);
         doc.add_text(t, "");
-        let mut bytes = Vec::new();
+        let mut bytes = 42u64.to_le_bytes().to_vec();
         copy_into(&doc, &mut Record { bytes: &mut bytes });
-        let back = decode(&bytes).expect("decode");
+        let (number, back) = decode(&bytes).expect("decode");
+        assert_eq!(number, 42);
         let values = |d: &TantivyDocument| format!("{:?}", d.field_values().collect::<Vec<_>>());
         assert_eq!(values(&back), values(&doc));
+        assert!(decode(&bytes[..7]).is_err());
         assert!(decode(&bytes[..bytes.len() - 1]).is_err());
     }
 }
