@@ -545,7 +545,7 @@ impl SegmentSearch {
                 self.total += 1;
                 let key = match plain_key {
                     PlainKey::Score => -f64::from(scores[at]),
-                    PlainKey::Name => f64::from(hot.name_ord[doc as usize]),
+                    PlainKey::Name => f64::from(hot.name_rank[doc as usize]),
                     PlainKey::Same(key) => key,
                 };
                 debug_assert_eq!(
@@ -555,7 +555,7 @@ impl SegmentSearch {
                 if key.total_cmp(&worst) != Ordering::Greater {
                     let entry = Entry {
                         key,
-                        tie: u64::from(hot.id_ord[doc as usize]),
+                        tie: u64::from(hot.id_rank[doc as usize]),
                         doc,
                         score: scores[at],
                         distance: f64::NAN,
@@ -605,7 +605,7 @@ impl SegmentSearch {
         if key.total_cmp(&self.worst()) != Ordering::Greater {
             self.offer(Entry {
                 key,
-                tie: u64::from(self.hot.id_ord[doc as usize]),
+                tie: u64::from(self.hot.id_rank[doc as usize]),
                 doc,
                 score,
                 distance,
@@ -644,7 +644,7 @@ impl SegmentSearch {
                 };
                 -(s * blend)
             }
-            Order::Name => f64::from(self.hot.name_ord[doc as usize]),
+            Order::Name => f64::from(self.hot.name_rank[doc as usize]),
         }
     }
 

@@ -27,11 +27,11 @@ pub(crate) struct Hot {
     pub lon: Vec<f64>,
     /// The rank of the id among the generation's (`schema::ID_RANK`): ranks sort like the
     /// ids, in every segment.
-    pub id_ord: Vec<u32>,
+    pub id_rank: Vec<u32>,
     /// This segment's docs in id order: lookups by id.
     pub by_id: Vec<u32>,
     /// The rank of the folded name (`schema::NAME_RANK`), for sorting by name.
-    pub name_ord: Vec<u32>,
+    pub name_rank: Vec<u32>,
 }
 
 impl std::fmt::Debug for Hot {
@@ -95,22 +95,22 @@ fn ranks(seg: &SegmentReader, name: &str) -> tantivy::Result<Vec<u32>> {
 impl Hot {
     /// The doc of the listing whose id has `rank`, if it is in this segment.
     pub(crate) fn doc_of_rank(&self, rank: u32) -> Option<u32> {
-        let at = self.by_id.binary_search_by_key(&rank, |doc| self.id_ord[*doc as usize]).ok()?;
+        let at = self.by_id.binary_search_by_key(&rank, |doc| self.id_rank[*doc as usize]).ok()?;
         Some(self.by_id[at])
     }
 
     fn load(seg: &SegmentReader) -> tantivy::Result<Hot> {
         let (b0, b1) = (u64_values(seg, schema::BITS[0])?, u64_values(seg, schema::BITS[1])?);
-        let id_ord = ranks(seg, schema::ID_RANK)?;
-        let by_id = docs_by_rank(&id_ord);
+        let id_rank = ranks(seg, schema::ID_RANK)?;
+        let by_id = docs_by_rank(&id_rank);
         Ok(Hot {
             segment_id: seg.segment_id(),
             bits: b0.into_iter().zip(b1).map(|(a, b)| [a, b]).collect(),
             lat: f64_values(seg, schema::LAT)?,
             lon: f64_values(seg, schema::LON)?,
-            id_ord,
+            id_rank,
             by_id,
-            name_ord: ranks(seg, schema::NAME_RANK)?,
+            name_rank: ranks(seg, schema::NAME_RANK)?,
         })
     }
 }
@@ -145,7 +145,7 @@ mod tests {
     fn docs_by_rank_of_a_whole_generation_and_of_a_part() {
         // Every rank once: the inverse permutation.
         assert_eq!(docs_by_rank(&[2, 0, 3, 1]), vec![1, 3, 0, 2]);
-        // A segment of a larger generation: ranks beyond its length, in order all the same.
+        // A segment of a larger generation, with ranks past its length: sorted instead.
         assert_eq!(docs_by_rank(&[7, 2, 9, 4]), vec![1, 3, 0, 2]);
         // Ranks within its length but not all of them.
         assert_eq!(docs_by_rank(&[3, 1, 6, 0]), vec![3, 1, 0, 2]);

@@ -14,7 +14,7 @@
 //! removed before it is made current): `u32` length, the listing's input number (`u64`: what
 //! the build looks up its ranks by, see `build::Ranks`), then for each value a `u16` field, a
 //! one-byte type and the value (`u32` length and UTF-8 bytes for text, eight little-endian
-//! bytes for numbers). Numbers are little-endian.
+//! bytes for numbers).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
