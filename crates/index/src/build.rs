@@ -919,27 +919,17 @@ mod tests {
         let mut names: Vec<String> = listings.iter().map(|l| folded(&l.name)).collect();
         names.sort_unstable();
         names.dedup();
-        let generation = dir.join(store::read_current(dir).expect("current"));
-        let index = tantivy::Index::open_in_dir(&generation).expect("open");
-        let searcher = index.reader().expect("reader").searcher();
-        let listing = index.schema().get_field(schema::LISTING).expect("listing");
         let mut seen = 0;
-        for (ord, seg) in searcher.segment_readers().iter().enumerate() {
-            let id_rank = seg.fast_fields().u64(schema::ID_RANK).expect("id_rank");
-            let name_rank = seg.fast_fields().u64(schema::NAME_RANK).expect("name_rank");
-            for doc in 0..seg.max_doc() {
-                let stored: tantivy::TantivyDocument =
-                    searcher.doc(tantivy::DocAddress::new(ord as u32, doc)).expect("doc");
-                let text = stored.get_first(listing).and_then(|v| v.as_str()).expect("stored");
-                let l = crate::codec::decode(text).expect("listing");
-                let rank = ids.binary_search(&l.id.as_str()).expect("id") as u64;
-                assert_eq!(id_rank.first(doc), Some(rank), "{what}: id rank of {}", l.id);
-                let rank = names.binary_search(&folded(&l.name)).expect("name") as u64;
-                assert_eq!(name_rank.first(doc), Some(rank), "{what}: name rank of {}", l.id);
-                seen += 1;
-            }
-        }
+        each_document(dir, |seg, doc, l| {
+            let column = |name: &str| seg.fast_fields().u64(name).expect("rank column");
+            let rank = ids.binary_search(&l.id.as_str()).expect("id") as u64;
+            assert_eq!(column(schema::ID_RANK).first(doc), Some(rank), "{what}: id of {}", l.id);
+            let rank = names.binary_search(&folded(&l.name)).expect("name") as u64;
+            assert_eq!(column(schema::NAME_RANK).first(doc), Some(rank), "{what}: {}", l.id);
+            seen += 1;
+        });
         assert_eq!(seen, listings.len(), "{what}");
+        let generation = dir.join(store::read_current(dir).expect("current"));
         let bytes = fs::read(generation.join(schema::IDS)).expect("ids");
         let dict =
             <tantivy::columnar::Dictionary>::from_bytes(tantivy::directory::OwnedBytes::new(bytes))
@@ -952,23 +942,33 @@ mod tests {
         }
     }
 
-    /// (geo_key, id) of every document, in doc address order (segment by segment).
-    fn doc_order(dir: &Path) -> Vec<(u64, String)> {
+    /// Calls `f` with every document of the current generation in `dir` and its stored
+    /// listing, in doc address order (segment by segment).
+    fn each_document(
+        dir: &Path,
+        mut f: impl FnMut(&tantivy::SegmentReader, tantivy::DocId, Listing),
+    ) {
         let generation = dir.join(store::read_current(dir).expect("current"));
         let index = tantivy::Index::open_in_dir(&generation).expect("open");
         let searcher = index.reader().expect("reader").searcher();
         let listing = index.schema().get_field(schema::LISTING).expect("listing");
-        let mut out = Vec::new();
         for (ord, seg) in searcher.segment_readers().iter().enumerate() {
-            let keys = seg.fast_fields().u64(schema::GEO_KEY).expect("geo_key");
             for doc in 0..seg.max_doc() {
                 let stored: tantivy::TantivyDocument =
                     searcher.doc(tantivy::DocAddress::new(ord as u32, doc)).expect("doc");
                 let text = stored.get_first(listing).and_then(|v| v.as_str()).expect("stored");
-                let l = crate::codec::decode(text).expect("listing");
-                out.push((keys.first(doc).expect("key"), l.id));
+                f(seg, doc, crate::codec::decode(text).expect("listing"));
             }
         }
+    }
+
+    /// (geo_key, id) of every document, in doc address order (segment by segment).
+    fn doc_order(dir: &Path) -> Vec<(u64, String)> {
+        let mut out = Vec::new();
+        each_document(dir, |seg, doc, l| {
+            let keys = seg.fast_fields().u64(schema::GEO_KEY).expect("geo_key");
+            out.push((keys.first(doc).expect("key"), l.id));
+        });
         out
     }
 
