@@ -69,6 +69,17 @@ fn a_build_keeps_the_previous_generation_and_deletes_older_ones() {
     assert_eq!(current.trim(), "gen-000004");
 }
 
+/// A build of nothing (the library allows it; `iop index` refuses it as bad input) opens, with
+/// an empty id dictionary, and finds nothing.
+#[test]
+fn an_empty_generation_opens_and_finds_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = build(dir.path(), Vec::new());
+    assert_eq!(index.stats().listings, 0);
+    assert_eq!(index.search(&request()).expect("search").total, 0);
+    assert_eq!(index.get("a").expect("get"), None);
+}
+
 #[test]
 fn get_and_get_many_return_listings_as_indexed() {
     let dir = tempfile::tempdir().expect("tempdir");
