@@ -203,7 +203,7 @@ fn write_generation(
     let sorter = Sorter::new(tmp.join(SPILL), options.sort_memory.unwrap_or(sort::MEMORY_BUDGET));
     let read = sort_documents(fields, listings, progress, sorter)?;
     let (sorted, count) = (read.sorted, read.count);
-    let ranks = Ranks::of(read.ids, &read.names, tmp)?;
+    let ranks = Ranks::of(&fields, read.ids, &read.names, tmp)?;
     let documents_seconds = t_documents.elapsed().as_secs_f64();
 
     // 2. The sorted documents to segments, in order: doc ids follow the Hilbert curve, within
@@ -315,9 +315,8 @@ fn write_segments(
     let mut current: Option<SegmentInProgress> = None;
     // A document's opstamp is its position: unique across the threads, in doc order.
     let mut opstamp = range.start as u64;
-    let fields = Fields::new(&index.schema())?;
     while let Some((number, mut document)) = docs.next_doc()? {
-        ranks.add_to(&mut document, &fields, number)?;
+        ranks.add_to(&mut document, number)?;
         let seg = match &mut current {
             Some(seg) => seg,
             None => current.insert(SegmentInProgress::new(index)?),
@@ -430,12 +429,19 @@ impl Keys {
 struct Ranks {
     id: Vec<u32>,
     name: Vec<u32>,
+    /// The fields they go into: `id_rank`, `name_rank`.
+    fields: [tantivy::schema::Field; 2],
 }
 
 impl Ranks {
-    /// Sorts the ids (on this thread) and the names (on another) and writes the sorted ids into
+    /// Ranks the ids (on this thread) and the names (on another), and writes the sorted ids into
     /// the generation's id dictionary (`schema::IDS`) in `dir`.
-    fn of(ids: foldhash::HashMap<String, u64>, names: &Keys, dir: &Path) -> Result<Ranks> {
+    fn of(
+        fields: &Fields,
+        ids: foldhash::HashMap<String, u64>,
+        names: &Keys,
+        dir: &Path,
+    ) -> Result<Ranks> {
         let n = names.len();
         if u32::try_from(n).is_err() {
             return Err(Error::Storage(format!("{n} listings: an index holds at most 2^32")));
@@ -443,60 +449,67 @@ impl Ranks {
         std::thread::scope(|scope| {
             let name = std::thread::Builder::new()
                 .name("iop-index-ranks".into())
-                .spawn_scoped(scope, || {
-                    // The distinct names first (names repeat: chains, "Recovery Center"), then
-                    // those sorted: by their first eight bytes, and by the whole name only where
-                    // those are equal, so most comparisons touch no string (the names are
-                    // scattered in memory).
-                    let mut distinct: Vec<&str> = Vec::new();
-                    let mut seen: foldhash::HashMap<&str, u32> = foldhash::HashMap::default();
-                    let of: Vec<u32> = (0..n)
-                        .map(|i| {
-                            let name = names.get(i);
-                            *seen.entry(name).or_insert_with(|| {
-                                distinct.push(name);
-                                distinct.len() as u32 - 1
-                            })
-                        })
-                        .collect();
-                    drop(seen);
-                    let mut order: Vec<(u64, u32)> =
-                        distinct.iter().zip(0..).map(|(name, d)| (prefix(name), d)).collect();
-                    order.sort_unstable_by(|(pa, a), (pb, b)| {
-                        pa.cmp(pb).then_with(|| distinct[*a as usize].cmp(distinct[*b as usize]))
-                    });
-                    let mut rank_of = vec![0u32; distinct.len()];
-                    for (rank, (_, d)) in (0..).zip(&order) {
-                        rank_of[*d as usize] = rank;
-                    }
-                    // Equal names, equal ranks: the id decides between them.
-                    of.into_iter().map(|d| rank_of[d as usize]).collect::<Vec<u32>>()
-                })
+                .spawn_scoped(scope, || name_ranks(names))
                 .map_err(|e| Error::Storage(format!("cannot start a build thread: {e}")))?;
-            // (By their first eight bytes first, as the names.)
-            let mut sorted: Vec<(u64, String, u64)> =
-                ids.into_iter().map(|(id, number)| (prefix(&id), id, number)).collect();
-            sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-            let mut id = vec![0u32; n];
-            for (rank, (_, _, number)) in sorted.iter().enumerate() {
-                id[*number as usize] = rank as u32;
-            }
-            write_ids(&dir.join(schema::IDS), sorted.iter().map(|(_, id, _)| id.as_str()))?;
+            let id = id_ranks(ids, n, &dir.join(schema::IDS))?;
             let name = name.join().map_err(|_| Error::Storage("the build thread failed".into()))?;
-            Ok(Ranks { id, name })
+            Ok(Ranks { id, name, fields: [fields.id_rank, fields.name_rank] })
         })
     }
 
     /// Adds the ranks of the `number`-th listing to its document.
-    fn add_to(&self, doc: &mut TantivyDocument, f: &Fields, number: u64) -> Result<()> {
+    fn add_to(&self, doc: &mut TantivyDocument, number: u64) -> Result<()> {
         let (Some(id), Some(name)) = (self.id.get(number as usize), self.name.get(number as usize))
         else {
             return Err(Error::Storage(format!("no rank for listing {number}")));
         };
-        doc.add_u64(f.id_rank, u64::from(*id));
-        doc.add_u64(f.name_rank, u64::from(*name));
+        doc.add_u64(self.fields[0], u64::from(*id));
+        doc.add_u64(self.fields[1], u64::from(*name));
         Ok(())
     }
+}
+
+/// The rank of each id (by input number; `n` of them), and the ids in order written to the id
+/// dictionary at `path`. Sorted by their first eight bytes first, as the names.
+fn id_ranks(ids: foldhash::HashMap<String, u64>, n: usize, path: &Path) -> Result<Vec<u32>> {
+    let mut sorted: Vec<(u64, String, u64)> =
+        ids.into_iter().map(|(id, number)| (prefix(&id), id, number)).collect();
+    sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let mut rank = vec![0u32; n];
+    for (r, (_, _, number)) in (0..).zip(&sorted) {
+        rank[*number as usize] = r;
+    }
+    write_ids(path, sorted.iter().map(|(_, id, _)| id.as_str()))?;
+    Ok(rank)
+}
+
+/// The rank of each folded name, by input number: equal names, equal ranks (the id decides
+/// between them). The distinct names first (names repeat: chains, "Recovery Center"), then those
+/// sorted: by their first eight bytes, and by the whole name only where those are equal, so most
+/// comparisons touch no string (the names are scattered in memory).
+fn name_ranks(names: &Keys) -> Vec<u32> {
+    let mut distinct: Vec<&str> = Vec::new();
+    let mut seen: foldhash::HashMap<&str, u32> = foldhash::HashMap::default();
+    let of: Vec<u32> = (0..names.len())
+        .map(|i| {
+            let name = names.get(i);
+            *seen.entry(name).or_insert_with(|| {
+                distinct.push(name);
+                distinct.len() as u32 - 1
+            })
+        })
+        .collect();
+    drop(seen);
+    let mut order: Vec<(u64, u32)> =
+        distinct.iter().zip(0..).map(|(name, d)| (prefix(name), d)).collect();
+    order.sort_unstable_by(|(pa, a), (pb, b)| {
+        pa.cmp(pb).then_with(|| distinct[*a as usize].cmp(distinct[*b as usize]))
+    });
+    let mut rank_of = vec![0u32; distinct.len()];
+    for (rank, (_, d)) in (0..).zip(&order) {
+        rank_of[*d as usize] = rank;
+    }
+    of.into_iter().map(|d| rank_of[d as usize]).collect()
 }
 
 /// The first eight bytes of a string as a number (zeros past its end): numbers in the order of
