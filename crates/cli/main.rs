@@ -59,6 +59,11 @@ struct ServeArgs {
     /// only, at most 10 minutes, and are dropped when a new index is picked up.
     #[arg(long, env = "IOP_CACHE_MB", default_value_t = 64, value_parser = clap::value_parser!(u16))]
     cache_mb: u16,
+    /// Threads one search may use at most; 0: as many as the cores. Only a text search with no
+    /// location over a large index (more than 131,072 listings) uses more than one, and only
+    /// cores no other search is running on.
+    #[arg(long, env = "IOP_SEARCH_THREADS", default_value_t = 0)]
+    search_threads: usize,
 }
 
 #[derive(Debug, Args)]
@@ -397,6 +402,7 @@ fn serve(data: &Path, args: ServeArgs) -> Result<ExitCode> {
     let addr: std::net::SocketAddr = args.addr.parse().map_err(|_| {
         usage(format!("--addr {:?} is not HOST:PORT (e.g. 127.0.0.1:8080)", args.addr))
     })?;
+    iop_index::set_search_threads(args.search_threads);
     let geo = load_geocoder(data)?;
     ensure_index(data, &args.index, &geo)?;
     let index = iop_index::LiveIndex::open(&args.index)

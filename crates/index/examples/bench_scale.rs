@@ -3,7 +3,11 @@
 //!
 //! ```text
 //! cargo run --release -p iop-index --example bench_scale -- 1000000 [--dir DIR] [--per-class 200] [--stream]
+//! cargo run --release -p iop-index --example bench_scale -- --serve DIR [--per-class 200] [--by-text] [--threads N]
 //! ```
+//!
+//! `--threads N`: the threads one search may use at most (`iop_index::set_search_threads`;
+//! default: the cores), to compare a search on one thread with the same search cut in ranges.
 //!
 //! The build runs in this process, from listings generated before it (its rate is the index's
 //! own; generation is timed apart), or, with `--stream`, generated as it consumes them (then its
@@ -50,7 +54,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i]
 }
 
-fn serve(dir: &Path, per_class: usize) {
+fn serve(dir: &Path, per_class: usize, by_text: bool) {
     let t = Instant::now();
     let index = Index::open(dir).expect("open");
     println!("open: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
@@ -126,6 +130,36 @@ fn serve(dir: &Path, per_class: usize) {
         percentile(&all, 0.99),
         all.last().copied().unwrap_or(f64::NAN)
     );
+    if by_text {
+        // Where the text class's time goes: the best of three runs of each text-only query,
+        // by its text (the median over the queries with that text), with its total.
+        let mut texts: BTreeMap<&str, (Vec<f64>, u64)> = BTreeMap::new();
+        for (class, q) in &queries {
+            let (Class::Text, Some(text)) = (class, q.text.as_deref()) else { continue };
+            let mut m = f64::INFINITY;
+            let mut total = 0;
+            for _ in 0..3 {
+                let t = Instant::now();
+                total = index.search(q).expect("search").total;
+                m = m.min(t.elapsed().as_secs_f64() * 1e3);
+            }
+            let entry = texts.entry(text).or_default();
+            entry.0.push(m);
+            entry.1 = total;
+        }
+        let mut rows: Vec<(f64, &str, usize, u64)> = texts
+            .into_iter()
+            .map(|(text, (mut v, total))| {
+                v.sort_by(f64::total_cmp);
+                (percentile(&v, 0.5), text, v.len(), total)
+            })
+            .collect();
+        rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+        println!("{:<22} {:>7} {:>9} {:>9}", "text", "queries", "best3 ms", "total");
+        for (ms, text, n, total) in rows {
+            println!("{text:<22} {n:>7} {ms:>9.3} {total:>9}");
+        }
+    }
     println!(
         "serving memory: VmHWM {} (RssAnon {}, RssFile {} at the end)",
         status("VmHWM:"),
@@ -139,8 +173,11 @@ fn main() {
     let flag =
         |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let per_class: usize = flag("--per-class").and_then(|v| v.parse().ok()).unwrap_or(200);
+    if let Some(threads) = flag("--threads").and_then(|v| v.parse().ok()) {
+        iop_index::set_search_threads(threads);
+    }
     if let Some(dir) = flag("--serve") {
-        serve(Path::new(&dir), per_class);
+        serve(Path::new(&dir), per_class, args.iter().any(|a| a == "--by-text"));
         return;
     }
     let n: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(20_000);

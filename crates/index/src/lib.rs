@@ -50,7 +50,7 @@ use iop_core::Listing;
 
 pub use live::LiveIndex;
 pub use schema::SCHEMA_VERSION;
-pub use search::Index;
+pub use search::{Index, set_search_threads};
 
 /// Why the index could not be built, opened or searched.
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,8 @@
 
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::{Arc, OnceLock};
 
 use iop_core::Group;
 use iop_core::Listing;
@@ -164,7 +165,8 @@ impl Index {
 
     /// Answers a search (semantics: API.md, and `collect` for how).
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
-        self.search_by(req, Evaluation::Fastest)
+        let running = Running::start();
+        self.search_by(req, Evaluation::Fastest { threads: running.idle_cores() })
     }
 
     fn search_by(&self, req: &SearchRequest, how: Evaluation) -> Result<SearchResults> {
@@ -232,12 +234,13 @@ impl Index {
             Some(t) => Some(t.tree(f, &self.searcher)?),
             None => None,
         };
-        let found = match (text_tree, area_query) {
+
+        let found = match (text_tree, area_query, how) {
             // Nothing narrows the text: every posting is read anyway, fastest term at a time.
-            (Some(tree), None) if how == Evaluation::Fastest => {
-                crate::dense::search(&self.searcher, &tree, &collector)?
+            (Some(tree), None, Evaluation::Fastest { threads }) => {
+                crate::dense::search(&self.searcher, &tree, &collector, threads)?
             }
-            (tree, area) => self.searcher.search(&*base_query(tree, area), &collector)?,
+            (tree, area, _) => self.searcher.search(&*base_query(tree, area), &collector)?,
         };
 
         let mut hits = Vec::with_capacity(found.page.len());
@@ -279,11 +282,60 @@ impl Index {
 /// How the base set is evaluated (the tests compare the two ways).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Evaluation {
-    /// Term at a time for a text alone (`dense`), else tantivy's document-at-a-time query.
-    Fastest,
+    /// Term at a time for a text alone (`dense`, a large segment cut into ranges for up to
+    /// `threads` threads), else tantivy's document-at-a-time query.
+    Fastest { threads: usize },
     /// Always tantivy's query.
     #[cfg_attr(not(test), allow(dead_code))]
     DocAtATime,
+}
+
+/// Searches running in this process now, in every generation.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// [`set_search_threads`]; 0: the cores.
+static MAX_THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// The threads one search may use at most, in this process; 0 (the default): as many as the
+/// machine has cores. Only a search that reads a large share of a large index (a text with no
+/// area, over segments of more than 131,072 listings) uses more than one, and only the cores no
+/// other search is running on.
+pub fn set_search_threads(threads: usize) {
+    MAX_THREADS.store(threads, AtomicOrdering::Relaxed);
+}
+
+/// A search counted in [`RUNNING`] while it runs.
+///
+/// Why: a long search (a text alone over a large index, `dense`) is cut into ranges searched
+/// on several threads when cores are idle, which is when it pays: alone on two cores, a
+/// text-only search of a million listings takes about half the time. When other searches keep
+/// the cores busy, a second thread would only take a core from them, so a search takes the
+/// cores no other search is running on, and at least its own.
+struct Running;
+
+impl Running {
+    fn start() -> Running {
+        RUNNING.fetch_add(1, AtomicOrdering::Relaxed);
+        Running
+    }
+
+    /// The threads this search may use: the cores (or the set maximum) less the other
+    /// searches running, at least one.
+    fn idle_cores(&self) -> usize {
+        static CORES: OnceLock<usize> = OnceLock::new();
+        let cores = match MAX_THREADS.load(AtomicOrdering::Relaxed) {
+            0 => *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            set => set,
+        };
+        let others = RUNNING.load(AtomicOrdering::Relaxed).saturating_sub(1);
+        cores.saturating_sub(others).max(1)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, AtomicOrdering::Relaxed);
+    }
 }
 
 /// Text AND area, as one tantivy query (everything when neither is given).
@@ -523,7 +575,12 @@ mod dense_tests {
                         per_page: 100,
                         ..SearchRequest::default()
                     };
-                    let dense = index.search_by(&req, Evaluation::Fastest).expect("dense");
+                    let dense =
+                        index.search_by(&req, Evaluation::Fastest { threads: 1 }).expect("dense");
+                    // Cut into ranges (or segments) searched on three threads: the same answer.
+                    let split =
+                        index.search_by(&req, Evaluation::Fastest { threads: 3 }).expect("split");
+                    assert_eq!(split, dense, "{req:?}");
                     let tantivy = index.search_by(&req, Evaluation::DocAtATime).expect("tantivy");
                     assert_eq!(dense.total, tantivy.total, "{req:?}");
                     assert_eq!(dense.facets, tantivy.facets, "{req:?}");
