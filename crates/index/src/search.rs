@@ -234,7 +234,6 @@ impl Index {
             Some(t) => Some(t.tree(f, &self.searcher)?),
             None => None,
         };
-
         let found = match (text_tree, area_query, how) {
             // Nothing narrows the text: every posting is read anyway, fastest term at a time.
             (Some(tree), None, Evaluation::Fastest { threads }) => {
@@ -319,16 +318,19 @@ impl Running {
         Running
     }
 
-    /// The threads this search may use: the cores (or the set maximum) less the other
-    /// searches running, at least one.
+    /// The threads this search may use: the cores less the other searches running, at most
+    /// the set maximum ([`set_search_threads`]), at least one.
     fn idle_cores(&self) -> usize {
         static CORES: OnceLock<usize> = OnceLock::new();
-        let cores = match MAX_THREADS.load(AtomicOrdering::Relaxed) {
-            0 => *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
-            set => set,
-        };
+        let cores =
+            *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let others = RUNNING.load(AtomicOrdering::Relaxed).saturating_sub(1);
-        cores.saturating_sub(others).max(1)
+        let idle = cores.saturating_sub(others);
+        match MAX_THREADS.load(AtomicOrdering::Relaxed) {
+            0 => idle,
+            most => idle.min(most),
+        }
+        .max(1)
     }
 }
 
