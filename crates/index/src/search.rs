@@ -318,20 +318,26 @@ impl Running {
         Running
     }
 
-    /// The threads this search may use: the cores less the other searches running, at most
-    /// the set maximum ([`set_search_threads`]), at least one.
+    /// The threads this search may use ([`threads_for`] of this machine's cores, the other
+    /// searches running and [`set_search_threads`]).
     fn idle_cores(&self) -> usize {
         static CORES: OnceLock<usize> = OnceLock::new();
         let cores =
             *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let others = RUNNING.load(AtomicOrdering::Relaxed).saturating_sub(1);
-        let idle = cores.saturating_sub(others);
-        match MAX_THREADS.load(AtomicOrdering::Relaxed) {
-            0 => idle,
-            most => idle.min(most),
-        }
-        .max(1)
+        threads_for(cores, others, MAX_THREADS.load(AtomicOrdering::Relaxed))
     }
+}
+
+/// The threads of a search: the cores less the `others` searches running, at most `most` (0:
+/// no limit), at least one.
+fn threads_for(cores: usize, others: usize, most: usize) -> usize {
+    let idle = cores.saturating_sub(others);
+    match most {
+        0 => idle,
+        most => idle.min(most),
+    }
+    .max(1)
 }
 
 impl Drop for Running {
@@ -459,6 +465,26 @@ mod tests {
 /// matches, facets, order and scores (see `compare`). Its window is 256 documents under test, so
 /// these corpora span many windows, with windows where one word has no match and the other is
 /// skipped.
+#[cfg(test)]
+mod thread_tests {
+    use super::threads_for;
+
+    #[test]
+    fn a_search_takes_the_idle_cores_within_the_limit() {
+        // Alone on two cores: both; beside another search: its own only.
+        assert_eq!(threads_for(2, 0, 0), 2);
+        assert_eq!(threads_for(2, 1, 0), 1);
+        // Busier than the cores: still its own thread.
+        assert_eq!(threads_for(2, 5, 0), 1);
+        assert_eq!(threads_for(1, 0, 0), 1);
+        // `--search-threads` is a most, never more than the idle cores.
+        assert_eq!(threads_for(8, 2, 4), 4);
+        assert_eq!(threads_for(8, 6, 4), 2);
+        assert_eq!(threads_for(2, 0, 1), 1);
+        assert_eq!(threads_for(2, 0, 16), 2);
+    }
+}
+
 #[cfg(test)]
 mod dense_tests {
     use std::collections::BTreeMap;
