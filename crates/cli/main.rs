@@ -60,7 +60,7 @@ struct ServeArgs {
     #[arg(long, env = "IOP_CACHE_MB", default_value_t = 64, value_parser = clap::value_parser!(u16))]
     cache_mb: u16,
     /// Threads one search may use at most; 0: as many as the cores. Only a text search with no
-    /// location over a large index (more than 131,072 listings) uses more than one, and only
+    /// location over a large index (131,072 listings or more) uses more than one, and only
     /// cores no other search is running on.
     #[arg(long, env = "IOP_SEARCH_THREADS", default_value_t = 0)]
     search_threads: usize,

@@ -297,7 +297,7 @@ static MAX_THREADS: AtomicUsize = AtomicUsize::new(0);
 
 /// The threads one search may use at most, in this process; 0 (the default): as many as the
 /// machine has cores. Only a search that reads a large share of a large index (a text with no
-/// area, over segments of more than 131,072 listings) uses more than one, and only the cores no
+/// area, over segments of 131,072 listings or more) uses more than one, and only the cores no
 /// other search is running on.
 pub fn set_search_threads(threads: usize) {
     MAX_THREADS.store(threads, AtomicOrdering::Relaxed);
