@@ -210,7 +210,7 @@ fn write_generation(
     let t_documents = Instant::now();
     let sorter = Sorter::new(tmp.join(SPILL), options.sort_memory.unwrap_or(sort::MEMORY_BUDGET));
     let read = sort_documents(fields, listings, progress, sorter)?;
-    let (sorted, count) = (read.sorted, read.count);
+    let (sorted, count) = (read.sorted, read.names.len() as u64);
     let ranks = Ranks::of(&fields, read.ids, &read.names, tmp)?;
     let documents_seconds = t_documents.elapsed().as_secs_f64();
 
@@ -384,11 +384,10 @@ struct Built {
     names: Keys,
 }
 
-/// What reading the listings gave: their documents sorted, how many, and what their ranks are
-/// computed from.
+/// What reading the listings gave: their documents sorted, and what their ranks are computed
+/// from (one name per listing: their number).
 struct Read {
     sorted: Sorted,
-    count: u64,
     /// Every id, with the input number of its listing.
     ids: foldhash::HashMap<String, u64>,
     /// The folded name of every listing, by input number.
@@ -642,7 +641,7 @@ fn sort_documents(
         // A panic there is the cause of whatever went wrong here.
         worker.join().map_err(|_| Error::Storage("the build thread failed".into()))?;
         result?;
-        Ok(Read { sorted: queue.sorter.finish()?, count, ids: seen, names: queue.names })
+        Ok(Read { sorted: queue.sorter.finish()?, ids: seen, names: queue.names })
     })
 }
 

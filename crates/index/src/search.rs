@@ -279,7 +279,7 @@ impl Index {
 }
 
 /// How the base set is evaluated (the tests compare the two ways).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 enum Evaluation {
     /// Term at a time for a text alone (`dense`, a large segment cut into ranges for up to
     /// `threads` threads), else tantivy's document-at-a-time query.
